@@ -1,0 +1,319 @@
+// A small typed REST client for any resource type (core or custom), on one keep-alive connection.
+// It covers what controllers need: get, paginated list, create, server-side apply, merge patch (also on
+// /status), delete, delete-collection and watch; errors carry the HTTP status and the Status reason.
+import http from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import fetch, { type RequestInit, type Response } from 'node-fetch';
+import type { ResourceType } from '../api/resource.js';
+import type { ObjectMeta } from '../api/schema.js';
+import type { Connection } from './connection.js';
+import { KubeApiError } from './errors.js';
+
+/** The minimum every Kubernetes object has. */
+export interface KubeObject {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata: ObjectMeta;
+}
+
+/** Selects objects for list, watch and delete-collection. */
+export interface ListOptions {
+  /** Namespace to look in; absent means all namespaces (or a cluster-scoped type). */
+  readonly namespace?: string | undefined;
+  readonly labelSelector?: string | undefined;
+  readonly fieldSelector?: string | undefined;
+}
+
+/** A watch from a resource version. */
+export interface WatchOptions extends ListOptions {
+  readonly resourceVersion: string;
+  /** Server-side watch timeout; the stream then ends cleanly and is resumed. */
+  readonly timeoutSeconds?: number;
+}
+
+/** One event from a watch stream. */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: KubeObject & { code?: number; reason?: string; message?: string };
+}
+
+/** A running watch: `stop()` aborts it; `done` settles when the stream ends, with an error if it failed. */
+export interface WatchHandle {
+  stop(): void;
+  readonly done: Promise<void>;
+}
+
+/** Observes every request, for metrics. `code` is the HTTP status, or 0 when no response arrived. */
+export type RequestObserver = (info: { verb: string; resource: string; code: number; durationMs: number }) => void;
+
+/** Options for writes. */
+export interface WriteOptions {
+  readonly dryRun?: boolean | undefined;
+  readonly subresource?: 'status' | undefined;
+  readonly fieldManager?: string | undefined;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+const LIST_PAGE_SIZE = 500;
+
+/** Typed REST access to one API server. Safe to share; one instance per connection. */
+export class KubeClient {
+  private readonly agent: http.Agent;
+
+  constructor(
+    readonly connection: Connection,
+    private readonly observe: RequestObserver = () => undefined,
+  ) {
+    const { tls } = connection;
+    this.agent = connection.server.startsWith('https:')
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 64,
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          rejectUnauthorized: tls.insecure !== true,
+          servername: tls.serverName,
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** Reads one object; undefined when it does not exist. */
+  async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
+    const res = await this.send('get', type, { path: objectPath(type, namespace, name) });
+    if (res.status === 404) return undefined;
+    return (await this.json(res)) as T;
+  }
+
+  /** Lists every page of matching objects; the resourceVersion is the list's, for a following watch. */
+  async list<T extends KubeObject>(
+    type: ResourceType,
+    opts: ListOptions = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const query = selectorQuery(opts, { limit: String(LIST_PAGE_SIZE), continue: continueToken });
+      const res = await this.send('list', type, { path: collectionPath(type, opts.namespace), query });
+      const page = (await this.json(res)) as { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
+      items.push(...(page.items ?? []));
+      continueToken = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  /** Creates an object in its metadata.namespace. */
+  async create<T extends KubeObject>(type: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const res = await this.send('create', type, {
+      method: 'POST',
+      path: collectionPath(type, obj.metadata.namespace),
+      query: writeQuery(opts),
+      body: JSON.stringify(obj),
+    });
+    return (await this.json(res)) as T;
+  }
+
+  /** Server-side apply with our field manager, forcing ownership of the fields we set. */
+  async apply<T extends KubeObject>(
+    type: ResourceType,
+    obj: T,
+    opts: WriteOptions & { fieldManager: string },
+  ): Promise<T> {
+    const name = obj.metadata.name ?? '';
+    const res = await this.send('apply', type, {
+      method: 'PATCH',
+      path: objectPath(type, obj.metadata.namespace, name, opts.subresource),
+      query: { ...writeQuery(opts), force: 'true' },
+      body: JSON.stringify(obj),
+      contentType: 'application/apply-patch+yaml',
+    });
+    return (await this.json(res)) as T;
+  }
+
+  /** JSON merge patch (RFC 7386), optionally on the status subresource. */
+  async mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    ref: { name: string; namespace?: string | undefined },
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): Promise<T> {
+    const res = await this.send('patch', type, {
+      method: 'PATCH',
+      path: objectPath(type, ref.namespace, ref.name, opts.subresource),
+      query: writeQuery(opts),
+      body: JSON.stringify(patch),
+      contentType: 'application/merge-patch+json',
+    });
+    return (await this.json(res)) as T;
+  }
+
+  /** Replaces a whole object (PUT); fails with a conflict when metadata.resourceVersion is stale. */
+  async replace<T extends KubeObject>(type: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const res = await this.send('update', type, {
+      method: 'PUT',
+      path: objectPath(type, obj.metadata.namespace, obj.metadata.name ?? '', opts.subresource),
+      query: writeQuery(opts),
+      body: JSON.stringify(obj),
+    });
+    return (await this.json(res)) as T;
+  }
+
+  /** Deletes one object; false when it was already gone. */
+  async delete(
+    type: ResourceType,
+    ref: { name: string; namespace?: string | undefined },
+    opts: { dryRun?: boolean; uid?: string } = {},
+  ): Promise<boolean> {
+    const body = {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Background',
+      ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+    };
+    const res = await this.send('delete', type, {
+      method: 'DELETE',
+      path: objectPath(type, ref.namespace, ref.name),
+      query: writeQuery(opts),
+      body: JSON.stringify(body),
+      allow404: true,
+    });
+    if (res.status === 404) return false;
+    await this.json(res);
+    return true;
+  }
+
+  /** Deletes every object matching a selector in a namespace. */
+  async deleteCollection(type: ResourceType, opts: ListOptions): Promise<void> {
+    const res = await this.send('deletecollection', type, {
+      method: 'DELETE',
+      path: collectionPath(type, opts.namespace),
+      query: selectorQuery(opts, {}),
+    });
+    await this.json(res);
+  }
+
+  /** Starts a watch; `onEvent` receives each event in order. */
+  async watch(type: ResourceType, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchHandle> {
+    const controller = new AbortController();
+    const query = selectorQuery(opts, {
+      watch: 'true',
+      resourceVersion: opts.resourceVersion,
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: opts.timeoutSeconds === undefined ? undefined : String(opts.timeoutSeconds),
+    });
+    const res = await this.send('watch', type, {
+      path: collectionPath(type, opts.namespace),
+      query,
+      signal: controller.signal,
+    });
+    const done = readLines(res, controller.signal, (line) => {
+      onEvent(JSON.parse(line) as WatchEvent);
+    });
+    return { stop: () => { controller.abort(); }, done };
+  }
+
+  /** A raw GET of a non-resource path such as /version or /readyz. */
+  async getPath<T>(path: string): Promise<T> {
+    const res = await this.request({ method: 'GET', path });
+    if (!res.ok) throw await KubeApiError.fromResponse(res, `GET ${path}`);
+    return (await res.json()) as T;
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send(
+    verb: string,
+    type: ResourceType,
+    req: RequestSpec & { allow404?: boolean },
+  ): Promise<Response> {
+    const started = performance.now();
+    let code = 0;
+    try {
+      const res = await this.request(req);
+      code = res.status;
+      if (res.ok || (res.status === 404 && (verb === 'get' || req.allow404 === true))) return res;
+      throw await KubeApiError.fromResponse(res, `${verb} ${type.plural}`);
+    } finally {
+      this.observe({ verb, resource: type.plural, code, durationMs: performance.now() - started });
+    }
+  }
+
+  private async request(req: RequestSpec): Promise<Response> {
+    const url = new URL(this.connection.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': 'okra',
+      ...(await this.connection.authHeaders()),
+    };
+    if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+    // node-fetch 2 types its own AbortSignal; Node's global one is what it actually accepts at runtime.
+    const signal = (req.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)) as RequestInit['signal'];
+    return fetch(url.toString(), { method: req.method ?? 'GET', headers, body: req.body, agent: this.agent, signal });
+  }
+
+  private async json(res: Response): Promise<unknown> {
+    return res.json();
+  }
+}
+
+interface RequestSpec {
+  method?: string;
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: string;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+function basePath(type: ResourceType): string {
+  return type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+}
+
+/** Path of the collection of a type, in one namespace or across all. */
+export function collectionPath(type: ResourceType, namespace?: string): string {
+  const ns = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${basePath(type)}${ns}/${type.plural}`;
+}
+
+function objectPath(type: ResourceType, namespace: string | undefined, name: string, sub?: string): string {
+  if (type.namespaced && !namespace) throw new Error(`${type.kind} ${name}: a namespace is required`);
+  const suffix = sub ? `/${sub}` : '';
+  return `${collectionPath(type, namespace)}/${encodeURIComponent(name)}${suffix}`;
+}
+
+function selectorQuery(opts: ListOptions, extra: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, ...extra };
+}
+
+function writeQuery(opts: { dryRun?: boolean | undefined; fieldManager?: string | undefined }): Record<string, string | undefined> {
+  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager };
+}
+
+/** Reads a newline-delimited stream; resolves when it ends, rejects when it fails (not when we abort). */
+function readLines(res: Response, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const body = res.body;
+    const lines = createInterface({ input: body, crlfDelay: Infinity });
+    const fail = (err: unknown): void => {
+      if (signal.aborted) resolve();
+      else reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    lines.on('line', (line) => {
+      if (line.trim() === '') return;
+      try {
+        onLine(line);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    body.on('error', fail);
+    lines.on('close', () => { resolve(); });
+  });
+}

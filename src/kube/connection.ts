@@ -1,0 +1,79 @@
+// How to reach one API server: its URL, TLS material and a source of auth headers. The REST client keeps
+// one keep-alive agent per connection (client-node builds a new agent per request, which costs a TLS
+// handshake on every call).
+import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type https from 'node:https';
+
+/** TLS settings for an API server connection. */
+export interface TlsOptions {
+  readonly ca?: Buffer | string | undefined;
+  readonly cert?: Buffer | string | undefined;
+  readonly key?: Buffer | string | undefined;
+  readonly insecure?: boolean | undefined;
+  readonly serverName?: string | undefined;
+}
+
+/** Everything the REST client needs to talk to one API server. */
+export interface Connection {
+  /** Base URL without a trailing slash, for example https://127.0.0.1:6443. */
+  readonly server: string;
+  readonly tls: TlsOptions;
+  /** Returns the auth headers for the next request; called per request so rotating tokens work. */
+  readonly authHeaders: () => Promise<Record<string, string>>;
+  /** A stable label for logs and metrics, never a credential. */
+  readonly name: string;
+}
+
+/** Loads a kubeconfig from a file path, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(path?: string, context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+/** Builds a Connection from a kubeconfig's current context. */
+export function connectionFromKubeConfig(kc: KubeConfig): Connection {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const tls = tlsFromKubeConfig(kc);
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    tls,
+    name: kc.getCurrentContext(),
+    authHeaders: async () => {
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      return flattenHeaders(opts.headers);
+    },
+  };
+}
+
+function tlsFromKubeConfig(kc: KubeConfig): TlsOptions {
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  return {
+    ca: readMaterial(cluster?.caFile, cluster?.caData),
+    cert: readMaterial(user?.certFile, user?.certData),
+    key: readMaterial(user?.keyFile, user?.keyData),
+    insecure: cluster?.skipTLSVerify === true,
+    serverName: cluster?.tlsServerName,
+  };
+}
+
+function readMaterial(file: string | undefined, data: string | undefined): Buffer | undefined {
+  if (file) return readFileSync(file);
+  if (data) return Buffer.from(data, 'base64');
+  return undefined;
+}
+
+function flattenHeaders(headers: https.RequestOptions['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+    else if (Array.isArray(value)) out[key] = value.join(', ');
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+// The whole local stack the suite and the demo run against: a management cluster (okra and Argo Rollouts
+// CRDs), a separate workload cluster (TargetGroupBinding CRD) and moto. `startStack` / `stopStack` are
+// the start/stop API; everything runs on free loopback ports under one temp directory.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalCluster, type LocalClusterOptions } from './cluster.js';
+import { MotoServer } from './moto.js';
+import { repoRoot, requireComponents, stackPaths, type StackPaths } from './paths.js';
+
+/** What tests need to reach the stack; serialisable so vitest can hand it to workers. */
+export interface StackInfo {
+  readonly dir: string;
+  readonly management: ClusterInfo;
+  readonly workload: ClusterInfo;
+  readonly moto: { readonly endpoint: string };
+  readonly region: string;
+}
+
+/** How to reach one cluster. */
+export interface ClusterInfo {
+  readonly name: string;
+  readonly kubeconfig: string;
+  readonly server: string;
+  readonly caPem: string;
+}
+
+/** A started stack with handles to stop it. */
+export interface RunningStack {
+  readonly info: StackInfo;
+  readonly paths: StackPaths;
+  readonly management: LocalCluster;
+  readonly workload: LocalCluster;
+  readonly moto: MotoServer;
+}
+
+/** Options for a stack start. */
+export interface StackOptions {
+  /** Parent directory; a fresh temp dir is used when absent. */
+  readonly dir?: string;
+  /** Extra workload-apiserver flags (for example the webhook token authenticator). */
+  readonly workloadApiserverArgs?: (dir: string) => Promise<readonly string[]> | readonly string[];
+}
+
+/** The region every test and the demo use unless a test picks its own for isolation. */
+export const DEFAULT_REGION = 'us-east-1';
+
+/** Starts both clusters and moto in parallel and installs the CRDs. */
+export async function startStack(opts: StackOptions = {}): Promise<RunningStack> {
+  const paths = stackPaths();
+  requireComponents(paths, ['kubeApiserver', 'kubectl', 'etcd', 'motoServer', 'argoRolloutsCrdDir', 'targetGroupBindingCrd']);
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'okra-stack-'));
+  const workloadDir = join(dir, 'workload');
+  const workloadArgs = opts.workloadApiserverArgs ? await opts.workloadApiserverArgs(workloadDir) : [];
+  const workloadOpts: LocalClusterOptions = { name: 'workload', dir: workloadDir, extraApiserverArgs: workloadArgs };
+  const started = await Promise.allSettled([
+    LocalCluster.start(paths, { name: 'management', dir: join(dir, 'management') }),
+    LocalCluster.start(paths, workloadOpts),
+    MotoServer.start(paths, dir),
+  ]);
+  const [management, workload, moto] = [value(started[0]), value(started[1]), value(started[2])];
+  try {
+    if (!management || !workload || !moto) throw firstRejection(started);
+    await Promise.all([installManagementCrds(management, paths), installWorkloadCrds(workload, paths)]);
+  } catch (err) {
+    // A half-started stack must not leave processes behind.
+    await Promise.allSettled([management?.stop(), workload?.stop(), moto?.stop()]);
+    throw err;
+  }
+  const info: StackInfo = {
+    dir,
+    management: clusterInfo(management),
+    workload: clusterInfo(workload),
+    moto: { endpoint: moto.endpoint },
+    region: DEFAULT_REGION,
+  };
+  return { info, paths, management, workload, moto };
+}
+
+/** Stops every process of the stack; removes its directory unless `keep`. */
+export async function stopStack(stack: RunningStack, keep = false): Promise<void> {
+  await Promise.all([stack.management.stop(), stack.workload.stop(), stack.moto.stop()]);
+  if (!keep) rmSync(stack.info.dir, { recursive: true, force: true });
+}
+
+function value<T>(result: PromiseSettledResult<T>): T | undefined {
+  return result.status === 'fulfilled' ? result.value : undefined;
+}
+
+function firstRejection(results: readonly PromiseSettledResult<unknown>[]): unknown {
+  return results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+}
+
+function clusterInfo(c: LocalCluster): ClusterInfo {
+  return { name: c.options.name, kubeconfig: c.kubeconfigPath, server: c.server, caPem: c.caPem };
+}
+
+async function installManagementCrds(cluster: LocalCluster, paths: StackPaths): Promise<void> {
+  // Argo Rollouts' CRDs are near the 256 KiB last-applied annotation limit: server-side apply avoids it.
+  const argoCrds = readdirSync(paths.argoRolloutsCrdDir)
+    .filter((f) => f.endsWith('-crd.yaml'))
+    .flatMap((f) => ['-f', join(paths.argoRolloutsCrdDir, f)]);
+  await cluster.kubectl(['apply', '--server-side', '-f', join(repoRoot, 'crds'), ...argoCrds]);
+  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+}
+
+async function installWorkloadCrds(cluster: LocalCluster, paths: StackPaths): Promise<void> {
+  await cluster.kubectl(['apply', '--server-side', '-f', paths.targetGroupBindingCrd]);
+  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+}
