@@ -7,7 +7,7 @@ import type { ResourceType } from './resource.js';
 import { INT_OR_STRING } from './schema.js';
 
 /** A JSON schema node as zod emits it and the CRD carries it. */
-export type JsonSchema = { [key: string]: unknown };
+export type JsonSchema = Record<string, unknown>;
 
 /** One column of `kubectl get`. */
 export interface PrinterColumn {

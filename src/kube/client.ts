@@ -30,6 +30,8 @@ export interface WatchOptions extends ListOptions {
   readonly resourceVersion: string;
   /** Server-side watch timeout; the stream then ends cleanly and is resumed. */
   readonly timeoutSeconds?: number;
+  /** Aborts the watch, including while it waits for the response. */
+  readonly signal?: AbortSignal;
 }
 
 /** One event from a watch stream. */
@@ -87,21 +89,24 @@ export class KubeClient {
   }
 
   /** Lists every page of matching objects; the resourceVersion is the list's, for a following watch. */
+  // The caller names the type it reads (as with get); controllers validate with zod where it matters.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   async list<T extends KubeObject>(
     type: ResourceType,
     opts: ListOptions = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
     const items: T[] = [];
     let continueToken: string | undefined;
+    // '' ends the loop: the server omits `continue` (or sends '') on the last page.
     let resourceVersion = '';
     do {
       const query = selectorQuery(opts, { limit: String(LIST_PAGE_SIZE), continue: continueToken });
       const res = await this.send('list', type, { path: collectionPath(type, opts.namespace), query });
       const page = (await this.json(res)) as { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
       items.push(...(page.items ?? []));
-      continueToken = page.metadata?.continue || undefined;
+      continueToken = page.metadata?.continue ?? '';
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-    } while (continueToken);
+    } while (continueToken !== '');
     return { items, resourceVersion };
   }
 
@@ -198,6 +203,7 @@ export class KubeClient {
   /** Starts a watch; `onEvent` receives each event in order. */
   async watch(type: ResourceType, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchHandle> {
     const controller = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([controller.signal, opts.signal]) : controller.signal;
     const query = selectorQuery(opts, {
       watch: 'true',
       resourceVersion: opts.resourceVersion,
@@ -207,9 +213,9 @@ export class KubeClient {
     const res = await this.send('watch', type, {
       path: collectionPath(type, opts.namespace),
       query,
-      signal: controller.signal,
+      signal,
     });
-    const done = readLines(res, controller.signal, (line) => {
+    const done = readLines(res, signal, (line) => {
       onEvent(JSON.parse(line) as WatchEvent);
     });
     return { stop: () => { controller.abort(); }, done };
@@ -313,7 +319,9 @@ function readLines(res: Response, signal: AbortSignal, onLine: (line: string) =>
         fail(err);
       }
     });
+    // readline re-emits the body's errors (an abort included); both must be handled or they go unhandled.
     body.on('error', fail);
+    lines.on('error', fail);
     lines.on('close', () => { resolve(); });
   });
 }

@@ -27,8 +27,8 @@ export class ManagedProcess {
   static start(name: string, command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string }): ManagedProcess {
     const log = createWriteStream(opts.logFile, { flags: 'a' });
     const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     return new ManagedProcess(name, child, opts.logFile);
   }
 

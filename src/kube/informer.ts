@@ -1,0 +1,207 @@
+// An informer: a local cache of one resource type kept current by list + watch, with handlers for
+// changes. Unlike client-node's ListWatch (which stops for good on any non-410 error), it never gives up:
+// - a watch that ends cleanly (server timeout) is resumed from the last resource version;
+// - 410 Gone / "too old resource version" relists and reports the difference to the handlers;
+// - any other failure (apiserver restart, network) retries with capped backoff;
+// - a watch that goes silent past its timeout is aborted by a watchdog and resumed.
+import type { Logger } from 'pino';
+import type { ResourceType } from '../api/resource.js';
+import { sleep } from '../runtime/clock.js';
+import type { KubeClient, KubeObject, ListOptions, WatchEvent } from './client.js';
+import { KubeApiError, isGone } from './errors.js';
+
+/** Change handlers; `update` also gets the previous object. */
+export interface InformerHandlers<T> {
+  add?(obj: T): void;
+  update?(obj: T, old: T): void;
+  delete?(obj: T): void;
+}
+
+/** Tuning knobs (tests shorten them). */
+export interface InformerOptions extends ListOptions {
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Server-side watch timeout range; a random value in it spreads reconnects. */
+  readonly watchTimeoutSeconds?: readonly [number, number];
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects: the cache and queue key. */
+export function objectKey(obj: KubeObject): string {
+  const { namespace, name } = obj.metadata;
+  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
+}
+
+/** Splits a key back into namespace and name. */
+export function parseKey(key: string): { namespace?: string; name: string } {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** A cache of one resource type, fed by list + watch. */
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private resourceVersion = '';
+  private stopped = true;
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private currentWatch: { stop(): void } | undefined;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly type: ResourceType,
+    private readonly options: InformerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers change handlers; objects already cached are replayed as adds. */
+  addHandlers(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+    for (const obj of this.cache.values()) handlers.add?.(obj);
+  }
+
+  /** Starts the list/watch loop. An informer runs once: after stop() create a new one. */
+  start(): void {
+    if (this.abort.signal.aborted) throw new Error(`informer for ${this.type.plural} was stopped`);
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Stops watching; the cache keeps its last state. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.currentWatch?.stop();
+    await this.loop;
+  }
+
+  /** True once the first list has been loaded. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list has been loaded. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** A cached object by namespace and name. */
+  get(name: string, namespace?: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** Cached objects, optionally in one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.options.minBackoffMs ?? 500;
+    while (!this.isStopped()) {
+      try {
+        if (this.resourceVersion === '') await this.relist();
+        await this.watchOnce();
+        backoff = this.options.minBackoffMs ?? 500;
+      } catch (err) {
+        if (this.isStopped()) break;
+        if (isGone(err)) {
+          this.resourceVersion = '';
+          continue;
+        }
+        this.log.warn({ err: describe(err), resource: this.type.plural, retryInMs: backoff }, 'list/watch failed, retrying');
+        await sleep(backoff, this.abort.signal);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 30_000);
+      }
+    }
+  }
+
+  // A method, not the field, so the compiler does not assume the flag cannot change across awaits.
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async relist(): Promise<void> {
+    const { items, resourceVersion } = await this.client.list<T>(this.type, this.options);
+    const fresh = new Map(items.map((obj) => [objectKey(obj), obj]));
+    for (const [key, old] of this.cache) {
+      if (!fresh.has(key)) {
+        this.cache.delete(key);
+        this.emit('delete', old);
+      }
+    }
+    for (const [key, obj] of fresh) this.upsert(key, obj);
+    this.resourceVersion = resourceVersion;
+    this.markSynced();
+  }
+
+  private async watchOnce(): Promise<void> {
+    const [min, max] = this.options.watchTimeoutSeconds ?? [300, 600];
+    const timeoutSeconds = Math.floor(min + Math.random() * (max - min));
+    const handle = await this.client.watch(
+      this.type,
+      { ...this.options, resourceVersion: this.resourceVersion, timeoutSeconds, signal: this.abort.signal },
+      (event) => { this.onEvent(event); },
+    );
+    this.currentWatch = handle;
+    // The server ends the stream after timeoutSeconds; if it does not, the connection is dead.
+    const watchdog = setTimeout(() => { handle.stop(); }, (timeoutSeconds + 30) * 1000);
+    try {
+      await handle.done;
+    } finally {
+      clearTimeout(watchdog);
+      handle.stop();
+      this.currentWatch = undefined;
+    }
+  }
+
+  private onEvent(event: WatchEvent): void {
+    const obj = event.object as T;
+    if (event.type === 'ERROR') {
+      const status = event.object;
+      throw new KubeApiError(status.code ?? 500, status.reason ?? 'WatchError', status.message ?? 'watch error');
+    }
+    if (event.type === 'DELETED') {
+      const key = objectKey(obj);
+      const old = this.cache.get(key);
+      this.cache.delete(key);
+      this.emit('delete', old ?? obj);
+    } else if (event.type !== 'BOOKMARK') {
+      this.upsert(objectKey(obj), obj);
+    }
+    this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
+  }
+
+  private upsert(key: string, obj: T): void {
+    const old = this.cache.get(key);
+    if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    this.cache.set(key, obj);
+    if (old) this.emit('update', obj, old);
+    else this.emit('add', obj);
+  }
+
+  private emit(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    for (const h of this.handlers) {
+      try {
+        if (kind === 'update') h.update?.(obj, old ?? obj);
+        else h[kind]?.(obj);
+      } catch (err) {
+        this.log.error({ err: describe(err), resource: this.type.plural }, 'informer handler failed');
+      }
+    }
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

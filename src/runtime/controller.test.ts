@@ -1,0 +1,84 @@
+import { describe, expect, it, vi } from 'vitest';
+import { KubeApiError } from '../kube/errors.js';
+import { Controller, type ReconcileOutcome } from './controller.js';
+import { TerminalError, WaitingError } from './errors.js';
+import { silentLogger } from './log.js';
+
+/** Runs a controller whose reconcile follows `script` (one entry per call) and records outcomes. */
+function harness(script: (() => Promise<unknown>)[]) {
+  const outcomes: ReconcileOutcome[] = [];
+  const calls: number[] = [];
+  const controller = new Controller({
+    name: 'test',
+    log: silentLogger(),
+    workers: 2,
+    backoff: { baseMs: 20, maxMs: 1000 },
+    conflictRetryMs: 5,
+    metrics: { reconciled: (_c, o) => outcomes.push(o), queueDepth: () => undefined },
+    reconcile: async () => {
+      calls.push(Date.now());
+      const step = script[calls.length - 1];
+      return (await step?.()) as undefined;
+    },
+  });
+  return { controller, outcomes, calls };
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const outcomesReach = (outcomes: ReconcileOutcome[], n: number) =>
+  vi.waitFor(() => { expect(outcomes.length).toBeGreaterThanOrEqual(n); }, { timeout: 5000, interval: 5 });
+
+describe('Controller outcome handling', () => {
+  it('retries a transient failure with growing backoff, then stops after success', async () => {
+    const boom = () => Promise.reject(new Error('network down'));
+    const h = harness([boom, boom, boom, () => Promise.resolve()]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 4);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['error', 'error', 'error', 'success']);
+    const gaps = h.calls.slice(1).map((t, i) => t - h.calls[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(18);
+    expect(gaps[1]).toBeGreaterThanOrEqual(38);
+    expect(gaps[2]).toBeGreaterThanOrEqual(78);
+  });
+
+  it('does not retry a terminal error', async () => {
+    const h = harness([() => Promise.reject(new TerminalError('spec.replicas must be at least 1'))]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 1);
+    // The backoff base is 20 ms: a retry would have happened within this window.
+    await settle(150);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['terminal']);
+  });
+
+  it('requeues a waiting error after its own delay, without backoff', async () => {
+    const wait = () => Promise.reject(new WaitingError('cluster unreachable', 30));
+    const h = harness([wait, wait, () => Promise.resolve()]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 3);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['waiting', 'waiting', 'success']);
+  });
+
+  it('retries a 409 conflict promptly', async () => {
+    const h = harness([() => Promise.reject(new KubeApiError(409, 'Conflict', 'the object has been modified')), () => Promise.resolve()]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 2);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['conflict', 'success']);
+  });
+
+  it('requeues after requeueAfterMs when the reconcile asks', async () => {
+    const h = harness([() => Promise.resolve({ requeueAfterMs: 20 }), () => Promise.resolve()]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 2);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['requeue', 'success']);
+  });
+});

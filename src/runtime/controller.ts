@@ -1,0 +1,187 @@
+// A level-triggered controller: informer events only enqueue keys of the root object; workers take keys
+// from the queue and reconcile them. The reconcile's outcome decides what happens to the key:
+//   success                → forget backoff; requeue after `requeueAfterMs` when asked
+//   TerminalError          → forget; no retry (the reconciler reported the problem in status)
+//   WaitingError           → forget; requeue after the error's own delay
+//   409 conflict           → requeue shortly without growing the backoff (someone else wrote first)
+//   anything else          → exponential backoff for that key
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../kube/client.js';
+import { isConflict } from '../kube/errors.js';
+import { objectKey, parseKey, type Informer } from '../kube/informer.js';
+import { classifyError, errorMessage, type WaitingError } from './errors.js';
+import { WorkQueue, type BackoffOptions } from './workqueue.js';
+
+/** What a reconcile returns when it succeeds. */
+export interface ReconcileResult {
+  /** Reconcile this key again after this delay (for example when a pause expires). */
+  readonly requeueAfterMs?: number | undefined;
+}
+
+/** Input of one reconcile. */
+export interface ReconcileRequest {
+  readonly key: string;
+  readonly name: string;
+  readonly namespace?: string | undefined;
+  /** A child logger carrying the controller, key and a reconcile id. */
+  readonly log: Logger;
+}
+
+/** The reconcile function of a controller. */
+export type ReconcileFn = (req: ReconcileRequest) => Promise<ReconcileResult | undefined>;
+
+/** Outcome labels reported to metrics. */
+export type ReconcileOutcome = 'success' | 'requeue' | 'terminal' | 'waiting' | 'conflict' | 'error';
+
+/** Where a controller reports what it did (Prometheus in okrad, nothing in tests). */
+export interface ControllerMetrics {
+  reconciled(controller: string, outcome: ReconcileOutcome, seconds: number): void;
+  queueDepth(controller: string, depth: number): void;
+}
+
+/** Metrics that record nothing. */
+export const noMetrics: ControllerMetrics = { reconciled: () => undefined, queueDepth: () => undefined };
+
+/** Options of a controller. */
+export interface ControllerOptions {
+  readonly name: string;
+  readonly reconcile: ReconcileFn;
+  readonly log: Logger;
+  /** Parallel workers across keys; one key never runs twice at once. Default 2. */
+  readonly workers?: number;
+  /** Reconcile every primary object at this interval as a safety net. Default: never. */
+  readonly resyncMs?: number | undefined;
+  readonly backoff?: BackoffOptions;
+  readonly metrics?: ControllerMetrics;
+  /** Delay before retrying after a 409 conflict. Default 100 ms. */
+  readonly conflictRetryMs?: number;
+}
+
+/** A controller over one root kind. */
+export class Controller {
+  readonly queue: WorkQueue;
+  private readonly primaries: Informer<KubeObject>[] = [];
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.queue = new WorkQueue(options.backoff);
+  }
+
+  /** The controller's name (used in logs and metrics). */
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Watches the root kind: every change enqueues the object's own key. */
+  for<T extends KubeObject>(informer: Informer<T>): this {
+    this.primaries.push(informer);
+    return this.watches(informer, (obj) => [objectKey(obj)]);
+  }
+
+  /** Watches a related kind: `map` turns a changed object into the keys of the roots it affects. */
+  watches<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly string[]): this {
+    const enqueue = (obj: T): void => {
+      for (const key of map(obj)) this.enqueue(key);
+    };
+    informer.addHandlers({
+      add: enqueue,
+      update: (obj, old) => {
+        enqueue(obj);
+        enqueue(old);
+      },
+      delete: enqueue,
+    });
+    return this;
+  }
+
+  /** Queues a key for reconciliation. */
+  enqueue(key: string): void {
+    this.queue.add(key);
+    this.options.metrics?.queueDepth(this.name, this.queue.length);
+  }
+
+  /** Starts the workers and the resync timer; every cached root object is reconciled once. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.resyncAll();
+    const workers = this.options.workers ?? 2;
+    this.workers = Array.from({ length: workers }, () => this.work());
+    if (this.options.resyncMs) {
+      this.resyncTimer = setInterval(() => { this.resyncAll(); }, this.options.resyncMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /** Stops handing out keys and waits for in-flight reconciles to finish. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.resyncTimer);
+    this.queue.shutdown();
+    await Promise.all(this.workers);
+  }
+
+  private resyncAll(): void {
+    for (const informer of this.primaries) for (const obj of informer.list()) this.enqueue(objectKey(obj));
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.process(key);
+      } finally {
+        this.queue.done(key);
+        this.options.metrics?.queueDepth(this.name, this.queue.length);
+      }
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const started = performance.now();
+    const log = this.options.log.child({ controller: this.name, key, reconcileId: randomBytes(4).toString('hex') });
+    let outcome: ReconcileOutcome;
+    try {
+      const result = await this.options.reconcile({ key, ...parseKey(key), log });
+      this.queue.forget(key);
+      outcome = this.requeueIfAsked(key, result);
+    } catch (err) {
+      outcome = this.handleFailure(key, err, log);
+    }
+    this.options.metrics?.reconciled(this.name, outcome, (performance.now() - started) / 1000);
+  }
+
+  private requeueIfAsked(key: string, result: ReconcileResult | undefined): ReconcileOutcome {
+    if (result?.requeueAfterMs === undefined) return 'success';
+    this.queue.addAfter(key, result.requeueAfterMs);
+    return 'requeue';
+  }
+
+  private handleFailure(key: string, err: unknown, log: Logger): ReconcileOutcome {
+    const kind = classifyError(err);
+    if (kind === 'terminal') {
+      this.queue.forget(key);
+      log.info({ reason: errorMessage(err) }, 'reconcile stopped on invalid input');
+      return 'terminal';
+    }
+    if (kind === 'waiting') {
+      this.queue.forget(key);
+      this.queue.addAfter(key, (err as WaitingError).requeueAfterMs);
+      log.debug({ reason: errorMessage(err) }, 'waiting');
+      return 'waiting';
+    }
+    if (isConflict(err)) {
+      this.queue.addAfter(key, this.options.conflictRetryMs ?? 100);
+      log.debug('conflict, retrying');
+      return 'conflict';
+    }
+    const retryInMs = this.queue.addRateLimited(key);
+    log.warn({ err: errorMessage(err), retryInMs, failures: this.queue.failureCount(key) }, 'reconcile failed');
+    return 'error';
+  }
+}

@@ -1,0 +1,178 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go does it:
+// - a candidate takes the lease when it is free, released, or not renewed for leaseDuration;
+// - expiry is judged by the local clock from the moment this candidate last saw the record change,
+//   never by comparing clocks across machines;
+// - writes carry the observed resourceVersion, so two candidates can never both win a round;
+// - the leader renews every retryPeriod and gives up leadership when it cannot renew within
+//   renewDeadline (it must then stop writing: the manager stops its controllers);
+// - on a clean stop the leader releases the lease so a standby takes over at once.
+import type { Logger } from 'pino';
+import { CoreTypes } from '../api/resource.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { isAlreadyExists, isConflict } from '../kube/errors.js';
+import { sleep } from './clock.js';
+
+/** Lease timing and identity. */
+export interface LeaderElectionOptions {
+  readonly namespace: string;
+  readonly name: string;
+  /** Unique per process, for example the pod name plus a random suffix. */
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+}
+
+/** Callbacks for leadership changes. */
+export interface LeaderCallbacks {
+  onStartedLeading(): void | Promise<void>;
+  onStoppedLeading(): void | Promise<void>;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string | undefined;
+  leaseDurationSeconds?: number | undefined;
+  acquireTime?: string | undefined;
+  renewTime?: string | undefined;
+  leaseTransitions?: number | undefined;
+}
+
+type Lease = KubeObject & { spec?: LeaseSpec };
+
+/** Kubernetes MicroTime needs exactly six fractional digits. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** Runs one candidate's election loop. */
+export class LeaderElector {
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private observed: { record: string; at: number } | undefined;
+  private leading = false;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: LeaderElectionOptions,
+    private readonly log: Logger,
+  ) {
+    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
+  }
+
+  /** True while this candidate holds the lease. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Starts campaigning; callbacks fire on every change of leadership. */
+  start(callbacks: LeaderCallbacks): void {
+    this.loop ??= this.run(callbacks);
+  }
+
+  /** Stops campaigning; a leader releases the lease first so a standby can take over at once. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  // A method, not the signal property, so the compiler does not assume it cannot change across awaits.
+  private stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(callbacks: LeaderCallbacks): Promise<void> {
+    while (!this.stopping()) {
+      if (!(await this.tryAcquireOrRenew())) {
+        await sleep(this.retryPeriodMs, this.abort.signal);
+        continue;
+      }
+      this.leading = true;
+      this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
+      await callbacks.onStartedLeading();
+      await this.renewUntilLost();
+      this.leading = false;
+      await callbacks.onStoppedLeading();
+      if (this.stopping()) await this.release();
+      else this.log.warn({ lease: this.options.name }, 'lost leadership');
+    }
+  }
+
+  private async renewUntilLost(): Promise<void> {
+    let lastRenew = Date.now();
+    while (!this.stopping()) {
+      await sleep(this.retryPeriodMs, this.abort.signal);
+      if (this.stopping()) return;
+      if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
+      else if (Date.now() - lastRenew > this.renewDeadlineMs) return;
+    }
+  }
+
+  /** One election round; true when this candidate holds the lease afterwards. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    try {
+      const lease = await this.client.get<Lease>(CoreTypes.lease, this.options.name, this.options.namespace);
+      if (!lease) return await this.create();
+      return await this.takeIfPossible(lease);
+    } catch (err) {
+      if (isConflict(err) || isAlreadyExists(err)) return false;
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election round failed');
+      return false;
+    }
+  }
+
+  private async create(): Promise<boolean> {
+    const now = microTime(new Date());
+    await this.client.create<Lease>(CoreTypes.lease, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.options.name, namespace: this.options.namespace },
+      spec: { ...this.record(), acquireTime: now, renewTime: now, leaseTransitions: 0 },
+    });
+    return true;
+  }
+
+  private async takeIfPossible(lease: Lease): Promise<boolean> {
+    const spec = lease.spec ?? {};
+    this.noteObserved(spec);
+    const holder = spec.holderIdentity ?? '';
+    const mine = holder === this.options.identity;
+    const expired = this.observed !== undefined && Date.now() - this.observed.at > this.leaseDurationMs;
+    if (!mine && holder !== '' && !expired) return false;
+    const now = microTime(new Date());
+    const next: LeaseSpec = mine
+      ? { ...spec, ...this.record(), renewTime: now }
+      : { ...this.record(), acquireTime: now, renewTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
+    const updated = await this.client.replace<Lease>(CoreTypes.lease, { ...lease, spec: next });
+    this.noteObserved(updated.spec ?? {});
+    return true;
+  }
+
+  private record(): LeaseSpec {
+    return { holderIdentity: this.options.identity, leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000) };
+  }
+
+  private noteObserved(spec: LeaseSpec): void {
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseTransitions]);
+    if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+  }
+
+  private async release(): Promise<void> {
+    try {
+      const lease = await this.client.get<Lease>(CoreTypes.lease, this.options.name, this.options.namespace);
+      if (lease?.spec?.holderIdentity !== this.options.identity) return;
+      const now = microTime(new Date());
+      await this.client.replace<Lease>(CoreTypes.lease, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+      });
+      this.log.info({ lease: this.options.name }, 'released leadership');
+    } catch (err) {
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not release the lease');
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// Two controller managers share one Lease: exactly one reconciles, and the other takes over when the
+// leader stops (at once on a clean stop, within the lease duration after a crash).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CoreTypes } from '../../src/api/resource.js';
+import type { KubeObject } from '../../src/kube/client.js';
+import { silentLogger } from '../../src/runtime/log.js';
+import { Manager } from '../../src/runtime/manager.js';
+import { managementClient, stack, uniqueSuffix } from '../support/env.js';
+import { createNamespace, deleteNamespace } from '../support/namespaces.js';
+
+const client = managementClient();
+let ns: string;
+beforeAll(async () => {
+  ns = await createNamespace(client, 'leader');
+});
+afterAll(async () => {
+  await deleteNamespace(client, ns);
+});
+
+const LEASE = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
+
+/** A manager whose one controller records which identity reconciled which ConfigMap. */
+function candidate(identity: string, lease: string, reconciled: { by: string; name: string }[]): Manager {
+  const manager = new Manager({
+    client,
+    log: silentLogger(),
+    leaderElection: { namespace: ns, name: lease, identity, ...LEASE },
+  });
+  manager
+    .controller({
+      name: 'record',
+      reconcile: ({ name }) => {
+        reconciled.push({ by: identity, name });
+        return Promise.resolve(undefined);
+      },
+    })
+    .for(manager.informer<KubeObject>(CoreTypes.configMap, { namespace: ns }));
+  return manager;
+}
+
+const configMap = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns } });
+
+describe('leader election', () => {
+  it('lets exactly one manager reconcile and hands over at once on a clean stop', async () => {
+    const lease = `okra-${uniqueSuffix()}`;
+    const reconciled: { by: string; name: string }[] = [];
+    const a = candidate('a', lease, reconciled);
+    const b = candidate('b', lease, reconciled);
+    await Promise.all([a.start(), b.start()]);
+    await vi.waitFor(() => { expect([a.leading, b.leading].filter(Boolean)).toHaveLength(1); }, { timeout: 10_000 });
+    const [leader, standby, leaderId, standbyId] = a.leading ? [a, b, 'a', 'b'] : [b, a, 'b', 'a'];
+
+    await client.create(CoreTypes.configMap, configMap('one'));
+    await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: leaderId, name: 'one' }); }, { timeout: 10_000 });
+    // The standby's informer saw the same event; it must not have acted on it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(reconciled.filter((r) => r.by === standbyId)).toEqual([]);
+
+    const stoppedAt = Date.now();
+    await leader.stop();
+    await vi.waitFor(() => { expect(standby.leading).toBe(true); }, { timeout: LEASE.leaseDurationMs, interval: 50 });
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE.leaseDurationMs);
+
+    const before = reconciled.length;
+    await client.create(CoreTypes.configMap, configMap('two'));
+    await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: standbyId, name: 'two' }); }, { timeout: 10_000 });
+    expect(reconciled.slice(before).every((r) => r.by === standbyId)).toBe(true);
+    await standby.stop();
+  });
+
+  it('takes over from a crashed leader only after its lease expires', async () => {
+    const lease = `okra-${uniqueSuffix()}`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '..', 'fixtures', 'leader-candidate.ts'), stack().management.kubeconfig, ns, lease, 'crashing'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let childOutput = '';
+    child.stdout.on('data', (d: Buffer) => (childOutput += d.toString()));
+    try {
+      await vi.waitFor(() => { expect(childOutput).toContain('LEADING'); }, { timeout: 20_000, interval: 50 });
+      const reconciled: { by: string; name: string }[] = [];
+      const survivor = candidate('survivor', lease, reconciled);
+      await survivor.start();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(survivor.leading).toBe(false);
+
+      const killedAt = Date.now();
+      child.kill('SIGKILL');
+      await vi.waitFor(() => { expect(survivor.leading).toBe(true); }, { timeout: 10_000, interval: 50 });
+      const takeoverMs = Date.now() - killedAt;
+      // Not before the crashed leader's last renewal has expired, and promptly after it has.
+      expect(takeoverMs).toBeGreaterThanOrEqual(LEASE.leaseDurationMs - 2 * LEASE.retryPeriodMs);
+      expect(takeoverMs).toBeLessThanOrEqual(LEASE.leaseDurationMs + 3 * LEASE.retryPeriodMs + 1000);
+
+      await client.create(CoreTypes.configMap, configMap('after-crash'));
+      await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: 'survivor', name: 'after-crash' }); }, { timeout: 10_000 });
+      await survivor.stop();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
