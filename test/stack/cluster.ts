@@ -23,6 +23,8 @@ export interface LocalClusterOptions {
   readonly dir: string;
   /** Extra kube-apiserver flags, for example a webhook token authenticator or a client CA. */
   readonly extraApiserverArgs?: readonly string[];
+  /** Extra static tokens: token → user name (no groups). */
+  readonly extraTokens?: Readonly<Record<string, string>>;
 }
 
 /** A running local control plane. */
@@ -46,7 +48,7 @@ export class LocalCluster {
     });
     await waitFor(`${options.name} etcd`, async () => (await fetchStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200);
     const cluster = new LocalCluster(paths, options, etcd, etcdPort, apiserverPort);
-    writeAuthFiles(options.dir);
+    writeAuthFiles(options.dir, options.extraTokens ?? {});
     await cluster.startApiserver();
     cluster.writeKubeconfig();
     return cluster;
@@ -157,11 +159,12 @@ function apiserverArgs(dir: string, etcdPort: number, port: number): string[] {
   ];
 }
 
-function writeAuthFiles(dir: string): void {
+function writeAuthFiles(dir: string, extraTokens: Readonly<Record<string, string>>): void {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
   writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
-  writeFileSync(join(dir, 'tokens.csv'), `${ADMIN_TOKEN},admin,admin-uid,"system:masters"\n`);
+  const extra = Object.entries(extraTokens).map(([token, user]) => `${token},${user},${user}-uid\n`);
+  writeFileSync(join(dir, 'tokens.csv'), [`${ADMIN_TOKEN},admin,admin-uid,"system:masters"\n`, ...extra].join(''));
 }
 
 /** GET a URL (TLS unverified, loopback only) and return the HTTP status, or 0 when it is unreachable. */

@@ -1,10 +1,12 @@
 // The whole local stack the suite and the demo run against: a management cluster (okra and Argo Rollouts
 // CRDs), a separate workload cluster (TargetGroupBinding CRD) and moto. `startStack` / `stopStack` are
 // the start/stop API; everything runs on free loopback ports under one temp directory.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, type LocalClusterOptions } from './cluster.js';
+import { type CaFiles, createCa } from '../support/certs.js';
+import { EksAuthenticator } from './eks-authenticator.js';
 import { MotoServer } from './moto.js';
 import { repoRoot, requireComponents, stackPaths, type StackPaths } from './paths.js';
 
@@ -13,6 +15,7 @@ export interface StackInfo {
   readonly dir: string;
   readonly management: ClusterInfo;
   readonly workload: ClusterInfo;
+  readonly workloadAuth: WorkloadAuthInfo;
   readonly moto: { readonly endpoint: string };
   readonly region: string;
 }
@@ -25,6 +28,19 @@ export interface ClusterInfo {
   readonly caPem: string;
 }
 
+/** Extra ways into the workload cluster, for the cluster-access tests. */
+export interface WorkloadAuthInfo {
+  /** The EKS cluster ID the webhook authenticator accepts tokens for. */
+  readonly eksClusterId: string;
+  /** A static bearer token of the user READER_USER (no permissions until a test grants them). */
+  readonly readerToken: string;
+  /** The CA the apiserver trusts for client certificates. */
+  readonly clientCa: CaFiles;
+}
+
+/** User name of the workload cluster's static reader token. */
+export const READER_USER = 'okra-reader';
+
 /** A started stack with handles to stop it. */
 export interface RunningStack {
   readonly info: StackInfo;
@@ -32,15 +48,17 @@ export interface RunningStack {
   readonly management: LocalCluster;
   readonly workload: LocalCluster;
   readonly moto: MotoServer;
+  readonly authenticator: EksAuthenticator;
 }
 
 /** Options for a stack start. */
 export interface StackOptions {
   /** Parent directory; a fresh temp dir is used when absent. */
   readonly dir?: string;
-  /** Extra workload-apiserver flags (for example the webhook token authenticator). */
-  readonly workloadApiserverArgs?: (dir: string) => Promise<readonly string[]> | readonly string[];
 }
+
+const EKS_CLUSTER_ID = 'workload';
+const READER_TOKEN = 'okra-reader-token';
 
 /** The region every test and the demo use unless a test picks its own for isolation. */
 export const DEFAULT_REGION = 'us-east-1';
@@ -51,8 +69,21 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   requireComponents(paths, ['kubeApiserver', 'kubectl', 'etcd', 'motoServer', 'argoRolloutsCrdDir', 'targetGroupBindingCrd']);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'okra-stack-'));
   const workloadDir = join(dir, 'workload');
-  const workloadArgs = opts.workloadApiserverArgs ? await opts.workloadApiserverArgs(workloadDir) : [];
-  const workloadOpts: LocalClusterOptions = { name: 'workload', dir: workloadDir, extraApiserverArgs: workloadArgs };
+  mkdirSync(workloadDir, { recursive: true });
+  const authenticator = await EksAuthenticator.start({ clusterId: EKS_CLUSTER_ID, staticSecrets: { testing: 'testing' } });
+  const clientCa = createCa(workloadDir, 'client-ca');
+  const workloadOpts: LocalClusterOptions = {
+    name: 'workload',
+    dir: workloadDir,
+    extraTokens: { [READER_TOKEN]: READER_USER },
+    extraApiserverArgs: [
+      `--authentication-token-webhook-config-file=${authenticator.writeWebhookConfig(workloadDir)}`,
+      '--authentication-token-webhook-version=v1',
+      // Short, so a test that revokes access or expires a token sees the effect at once.
+      '--authentication-token-webhook-cache-ttl=1s',
+      `--client-ca-file=${clientCa.cert}`,
+    ],
+  };
   const started = await Promise.allSettled([
     LocalCluster.start(paths, { name: 'management', dir: join(dir, 'management') }),
     LocalCluster.start(paths, workloadOpts),
@@ -61,25 +92,27 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   const [management, workload, moto] = [value(started[0]), value(started[1]), value(started[2])];
   try {
     if (!management || !workload || !moto) throw firstRejection(started);
+    authenticator.setStsEndpoint(moto.endpoint);
     await Promise.all([installManagementCrds(management, paths), installWorkloadCrds(workload, paths)]);
   } catch (err) {
     // A half-started stack must not leave processes behind.
-    await Promise.allSettled([management?.stop(), workload?.stop(), moto?.stop()]);
+    await Promise.allSettled([management?.stop(), workload?.stop(), moto?.stop(), authenticator.stop()]);
     throw err;
   }
   const info: StackInfo = {
     dir,
     management: clusterInfo(management),
     workload: clusterInfo(workload),
+    workloadAuth: { eksClusterId: EKS_CLUSTER_ID, readerToken: READER_TOKEN, clientCa },
     moto: { endpoint: moto.endpoint },
     region: DEFAULT_REGION,
   };
-  return { info, paths, management, workload, moto };
+  return { info, paths, management, workload, moto, authenticator };
 }
 
 /** Stops every process of the stack; removes its directory unless `keep`. */
 export async function stopStack(stack: RunningStack, keep = false): Promise<void> {
-  await Promise.all([stack.management.stop(), stack.workload.stop(), stack.moto.stop()]);
+  await Promise.all([stack.management.stop(), stack.workload.stop(), stack.moto.stop(), stack.authenticator.stop()]);
   if (!keep) rmSync(stack.info.dir, { recursive: true, force: true });
 }
 

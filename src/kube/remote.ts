@@ -1,0 +1,183 @@
+// Connections to workload clusters described by Argo CD cluster Secrets, read the way Argo CD reads
+// them: data.name, data.server (trailing slash trimmed), data.config JSON with bearerToken,
+// username/password, tlsClientConfig, awsAuthConfig (EKS token) or execProviderConfig. Clients are
+// cached per Secret and rebuilt when the Secret changes; each cluster's failures back off on their own.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterConfigSchema, type ClusterConfig } from '../api/argocd/clustersecret.js';
+import type { EksTokenSource } from '../aws/eks-token.js';
+import { KubeClient, type KubeObject, type RequestObserver } from './client.js';
+import { connectionFromKubeConfig, type Connection } from './connection.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The in-cluster API server address Argo CD treats specially. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** A Secret as read from the API server. */
+export type SecretObject = KubeObject & { data?: Record<string, string> | undefined; type?: string | undefined };
+
+/** A parsed cluster Secret. */
+export interface ClusterSecret {
+  /** namespace/name of the Secret. */
+  readonly key: string;
+  readonly secretName: string;
+  readonly resourceVersion: string;
+  /** data.name: the cluster name Argo CD shows. */
+  readonly name: string;
+  readonly server: string;
+  readonly config: ClusterConfig;
+}
+
+/** Thrown when a Secret does not describe a usable cluster; the message names the field. */
+export class InvalidClusterSecretError extends Error {
+  override name = 'InvalidClusterSecretError';
+}
+
+function decodeField(secret: SecretObject, field: string): string | undefined {
+  const value = secret.data?.[field];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** Parses an Argo CD cluster Secret, failing with a message that names the missing or bad field. */
+export function parseClusterSecret(secret: SecretObject): ClusterSecret {
+  const { name: secretName = '', namespace = '', resourceVersion = '' } = secret.metadata;
+  const where = `Secret ${namespace}/${secretName}`;
+  const server = decodeField(secret, 'server')?.trim();
+  if (!server) throw new InvalidClusterSecretError(`${where}: data.server is missing`);
+  return {
+    key: `${namespace}/${secretName}`,
+    secretName,
+    resourceVersion,
+    name: decodeField(secret, 'name') ?? secretName,
+    server: server.replace(/\/+$/, ''),
+    config: parseConfig(decodeField(secret, 'config'), where),
+  };
+}
+
+function parseConfig(raw: string | undefined, where: string): ClusterConfig {
+  if (raw === undefined || raw.trim() === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new InvalidClusterSecretError(`${where}: data.config is not valid JSON`);
+  }
+  const parsed = ClusterConfigSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidClusterSecretError(`${where}: data.config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+/** What building a connection may need. */
+export interface RemoteAuthDeps {
+  readonly eksTokens: EksTokenSource;
+  /** Environment for exec credential plugins (defaults to this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Builds a Connection to the cluster a Secret describes. */
+export function connectionFromClusterSecret(cluster: ClusterSecret, deps: RemoteAuthDeps): Connection {
+  if (cluster.server === IN_CLUSTER_SERVER) return inClusterConnection(cluster);
+  const tls = cluster.config.tlsClientConfig ?? {};
+  return {
+    server: cluster.server,
+    name: cluster.name,
+    tls: {
+      ca: base64Buffer(tls.caData),
+      cert: base64Buffer(tls.certData),
+      key: base64Buffer(tls.keyData),
+      insecure: tls.insecure === true,
+      serverName: tls.serverName,
+    },
+    authHeaders: authHeaderSource(cluster.config, deps),
+  };
+}
+
+function inClusterConnection(cluster: ClusterSecret): Connection {
+  const kc = new KubeConfig();
+  if (process.env.ARGOCD_FAKE_IN_CLUSTER === 'true') kc.loadFromDefault();
+  else kc.loadFromCluster();
+  const base = connectionFromKubeConfig(kc);
+  const token = cluster.config.bearerToken;
+  return token ? { ...base, authHeaders: () => Promise.resolve({ Authorization: `Bearer ${token}` }) } : base;
+}
+
+function base64Buffer(value: string | undefined): Buffer | undefined {
+  return value ? Buffer.from(value, 'base64') : undefined;
+}
+
+function authHeaderSource(config: ClusterConfig, deps: RemoteAuthDeps): () => Promise<Record<string, string>> {
+  const aws = config.awsAuthConfig;
+  if (aws?.clusterName) {
+    const { clusterName, roleARN } = aws;
+    return async () => ({ Authorization: `Bearer ${await deps.eksTokens.token(clusterName, roleARN)}` });
+  }
+  const exec = config.execProviderConfig;
+  if (exec?.command) return execCredentialSource(exec, deps.env ?? process.env);
+  if (config.bearerToken) {
+    const header = { Authorization: `Bearer ${config.bearerToken}` };
+    return () => Promise.resolve(header);
+  }
+  if (config.username !== undefined) {
+    const basic = Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64');
+    return () => Promise.resolve({ Authorization: `Basic ${basic}` });
+  }
+  return () => Promise.resolve({});
+}
+
+type ExecConfig = NonNullable<ClusterConfig['execProviderConfig']>;
+
+/** Runs a client-go exec credential plugin and caches its token until it expires. */
+function execCredentialSource(exec: ExecConfig, baseEnv: NodeJS.ProcessEnv): () => Promise<Record<string, string>> {
+  let cached: { token: string; expiresAt: number } | undefined;
+  const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1';
+  return async () => {
+    if (cached && cached.expiresAt - Date.now() > 30_000) return { Authorization: `Bearer ${cached.token}` };
+    const env = {
+      ...baseEnv,
+      ...exec.env,
+      KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } }),
+    };
+    const { stdout } = await execFileAsync(exec.command ?? '', exec.args ?? [], { env, timeout: 30_000 });
+    const status = (JSON.parse(stdout) as { status?: { token?: string; expirationTimestamp?: string } }).status;
+    if (!status?.token) throw new Error(`exec plugin ${exec.command ?? ''} returned no token`);
+    const expiresAt = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Date.now() + 5 * 60_000;
+    cached = { token: status.token, expiresAt };
+    return { Authorization: `Bearer ${status.token}` };
+  };
+}
+
+/** A cache of workload-cluster clients keyed by Secret. */
+export class RemoteClusters {
+  private readonly clients = new Map<string, { resourceVersion: string; client: KubeClient }>();
+
+  constructor(
+    private readonly deps: RemoteAuthDeps,
+    private readonly observerFor: (cluster: string) => RequestObserver = () => () => undefined,
+  ) {}
+
+  /** The client for a cluster Secret; rebuilt when the Secret's resourceVersion changed. */
+  client(cluster: ClusterSecret): KubeClient {
+    const cached = this.clients.get(cluster.key);
+    if (cached?.resourceVersion === cluster.resourceVersion) return cached.client;
+    cached?.client.close();
+    const client = new KubeClient(connectionFromClusterSecret(cluster, this.deps), this.observerFor(cluster.name));
+    this.clients.set(cluster.key, { resourceVersion: cluster.resourceVersion, client });
+    return client;
+  }
+
+  /** Drops clients of Secrets that no longer exist. */
+  retain(keys: ReadonlySet<string>): void {
+    for (const [key, entry] of this.clients) {
+      if (keys.has(key)) continue;
+      entry.client.close();
+      this.clients.delete(key);
+    }
+  }
+
+  /** Closes every client. */
+  close(): void {
+    this.retain(new Set());
+  }
+}
