@@ -6,6 +6,7 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import fetch, { type RequestInit, type Response } from 'node-fetch';
 import type { ResourceType } from '../api/resource.js';
+import { sleep } from '../runtime/clock.js';
 import type { ObjectMeta } from '../api/schema.js';
 import type { Connection } from './connection.js';
 import { KubeApiError } from './errors.js';
@@ -58,6 +59,8 @@ export interface WriteOptions {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const LIST_PAGE_SIZE = 500;
+/** Like client-go: a 429 (throttled, or a cache still initialising) is retried after Retry-After. */
+const MAX_THROTTLED_ATTEMPTS = 5;
 
 /** Typed REST access to one API server. Safe to share; one instance per connection. */
 export class KubeClient {
@@ -238,15 +241,19 @@ export class KubeClient {
     type: ResourceType,
     req: RequestSpec & { allow404?: boolean },
   ): Promise<Response> {
-    const started = performance.now();
-    let code = 0;
-    try {
-      const res = await this.request(req);
-      code = res.status;
-      if (res.ok || (res.status === 404 && (verb === 'get' || req.allow404 === true))) return res;
-      throw await KubeApiError.fromResponse(res, `${verb} ${type.plural}`);
-    } finally {
-      this.observe({ verb, resource: type.plural, code, durationMs: performance.now() - started });
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let code = 0;
+      try {
+        const res = await this.request(req);
+        code = res.status;
+        if (res.ok || (res.status === 404 && (verb === 'get' || req.allow404 === true))) return res;
+        const error = await KubeApiError.fromResponse(res, `${verb} ${type.plural}`);
+        if (res.status !== 429 || attempt >= MAX_THROTTLED_ATTEMPTS || req.signal?.aborted) throw error;
+        await sleep((error.retryAfterSeconds ?? 1) * 1000, req.signal);
+      } finally {
+        this.observe({ verb, resource: type.plural, code, durationMs: performance.now() - started });
+      }
     }
   }
 

@@ -1,0 +1,35 @@
+// Wires the AWSTargetGroupSet reconciler into a manager. Sets are the root; a change to an Argo CD cluster
+// Secret re-syncs the sets in its namespace, and a change to an owned AWSTargetGroup re-syncs its set.
+import { ARGOCD_SECRET_TYPE_CLUSTER, ARGOCD_SECRET_TYPE_LABEL } from '../../api/argocd/clustersecret.js';
+import { TARGETGROUPSET_LABEL } from '../../api/labels.js';
+import { CoreTypes } from '../../api/resource.js';
+import { AWSTargetGroupType, type AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
+import { AWSTargetGroupSetType, type AWSTargetGroupSet } from '../../api/v1alpha1/awstargetgroupset.js';
+import { objectKey } from '../../kube/informer.js';
+import type { SecretObject } from '../../kube/remote.js';
+import type { Controller } from '../../runtime/controller.js';
+import type { Manager } from '../../runtime/manager.js';
+import { reconcileTargetGroupSet, type TargetGroupSetDeps } from './reconciler.js';
+
+/** Registers the AWSTargetGroupSet controller; `namespace` limits it to one namespace. */
+export function registerTargetGroupSetController(
+  manager: Manager,
+  deps: Omit<TargetGroupSetDeps, 'client' | 'secrets' | 'targetGroups'>,
+  namespace?: string,
+): Controller {
+  const sets = manager.informer<AWSTargetGroupSet>(AWSTargetGroupSetType, { namespace });
+  const secrets = manager.informer<SecretObject>(CoreTypes.secret, {
+    namespace,
+    labelSelector: `${ARGOCD_SECRET_TYPE_LABEL}=${ARGOCD_SECRET_TYPE_CLUSTER}`,
+  });
+  const targetGroups = manager.informer<AWSTargetGroup>(AWSTargetGroupType, { namespace, labelSelector: TARGETGROUPSET_LABEL });
+  const full: TargetGroupSetDeps = { ...deps, client: manager.client, secrets, targetGroups };
+  return manager
+    .controller({ name: 'awstargetgroupset', reconcile: (req) => reconcileTargetGroupSet(full, req) })
+    .for(sets)
+    .watches(secrets, (s) => sets.list(s.metadata.namespace).map(objectKey))
+    .watches(targetGroups, (tg) => {
+      const owner = tg.metadata.labels?.[TARGETGROUPSET_LABEL];
+      return owner ? [`${tg.metadata.namespace ?? ''}/${owner}`] : [];
+    });
+}

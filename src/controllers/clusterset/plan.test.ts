@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterSet } from '../../api/v1alpha1/clusterset.js';
+import type { EksCluster } from '../../aws/eks.js';
+import type { SecretObject } from '../../kube/remote.js';
+import { desiredSecret, planClusterSecrets, validateClusterSet, type Discovery } from './plan.js';
+
+const REGION = 'eu-west-1';
+
+function clusterSet(spec: Partial<ClusterSet['spec']> = {}): ClusterSet {
+  return {
+    apiVersion: 'okra.mumo.co/v1alpha1',
+    kind: 'ClusterSet',
+    metadata: { name: 'web', namespace: 'argocd', uid: 'uid-1' },
+    spec: {
+      generators: [{ awseks: { selector: { matchTags: { app: 'web' } }, versionFromTag: 'version' } }],
+      template: { metadata: { labels: { team: 'a' } } },
+      ...spec,
+    },
+  };
+}
+
+function eks(name: string, extra: Partial<EksCluster> = {}): EksCluster & { region: string } {
+  return {
+    name,
+    arn: `arn:aws:eks:${REGION}:123456789012:cluster/${name}`,
+    status: 'ACTIVE',
+    endpoint: `https://${name}.eks.example`,
+    caData: 'Q0E=',
+    tags: { app: 'web', version: '1.0.0' },
+    region: REGION,
+    ...extra,
+  };
+}
+
+const complete = (...clusters: (EksCluster & { region: string })[]): Discovery => ({ clusters, complete: true, errors: [] });
+const decode = (s: SecretObject, key: string): string => Buffer.from(s.data?.[key] ?? '', 'base64').toString();
+const plan = (cs: ClusterSet, discovery: Discovery, existing: SecretObject[] = []) =>
+  planClusterSecrets({ cs, discovery, existing, defaultRegion: REGION });
+
+/** The Secret a previous pass applied for `cluster`, as it now sits in the API server. */
+const applied = (cs: ClusterSet, cluster: EksCluster & { region: string }): SecretObject => {
+  const { secret } = desiredSecret(cs, cluster, cs.spec.generators[0]!.awseks!);
+  return { ...secret, metadata: { ...secret.metadata, resourceVersion: '7' } };
+};
+
+describe('planClusterSecrets', () => {
+  it('writes an Argo CD cluster Secret for a new ACTIVE matching cluster', () => {
+    const cs = clusterSet();
+    const result = plan(cs, complete(eks('blue')));
+    expect(result.apply).toHaveLength(1);
+    const secret = result.apply[0]!;
+    expect(secret.metadata).toMatchObject({
+      name: 'blue',
+      namespace: 'argocd',
+      labels: { 'argocd.argoproj.io/secret-type': 'cluster', team: 'a', 'okra.mumo.co/clusterset': 'web', 'okra.mumo.co/version': '1.0.0' },
+      ownerReferences: [{ kind: 'ClusterSet', name: 'web', uid: 'uid-1', controller: true }],
+    });
+    expect(decode(secret, 'name')).toBe('blue');
+    expect(decode(secret, 'server')).toBe('https://blue.eks.example');
+    expect(JSON.parse(decode(secret, 'config'))).toEqual({
+      awsAuthConfig: { clusterName: 'blue' },
+      tlsClientConfig: { insecure: false, caData: 'Q0E=' },
+    });
+    expect(result.entries).toEqual([{ name: 'blue', secret: 'blue', state: 'Synced', version: '1.0.0' }]);
+  });
+
+  it('ignores clusters whose tags do not all match', () => {
+    expect(plan(clusterSet(), complete(eks('other', { tags: { app: 'api' } }))).entries).toEqual([]);
+  });
+
+  it('honours every generator: a cluster selected by any of them belongs to the set, with that generator\'s role', () => {
+    const cs = clusterSet({
+      generators: [
+        { awseks: { selector: { matchTags: { app: 'web', ring: 'a' } } } },
+        { awseks: { selector: { matchTags: { app: 'web', ring: 'b' } }, roleARN: 'arn:aws:iam::1:role/b' } },
+      ],
+    });
+    const result = plan(cs, complete(eks('a1', { tags: { app: 'web', ring: 'a' } }), eks('b1', { tags: { app: 'web', ring: 'b' } }), eks('c1', { tags: { app: 'web' } })));
+    expect(result.apply.map((s) => s.metadata.name)).toEqual(['a1', 'b1']);
+    expect((JSON.parse(decode(result.apply[1]!, 'config')) as { awsAuthConfig: unknown }).awsAuthConfig).toEqual({ clusterName: 'b1', roleARN: 'arn:aws:iam::1:role/b' });
+  });
+
+  it('skips a cluster that is not ACTIVE yet and names it, without touching its Secret', () => {
+    const cs = clusterSet();
+    const existing = applied(cs, eks('blue'));
+    const result = plan(cs, complete(eks('blue', { status: 'UPDATING' }), eks('green', { status: 'CREATING', endpoint: undefined, caData: undefined })), [existing]);
+    expect(result.apply).toEqual([]);
+    expect(result.delete).toEqual([]);
+    expect(result.entries).toEqual([
+      { name: 'blue', secret: 'blue', state: 'Skipped', message: 'cluster is UPDATING: no Secret until it is ACTIVE' },
+      { name: 'green', state: 'Skipped', message: 'cluster is CREATING: no Secret until it is ACTIVE' },
+    ]);
+  });
+
+  it('writes nothing when the Secret is already up to date, even with fields added by others', () => {
+    const cs = clusterSet();
+    const existing = applied(cs, eks('blue'));
+    existing.metadata.labels = { ...existing.metadata.labels, 'argocd.argoproj.io/auto-label-cluster-info': 'true' };
+    expect(plan(cs, complete(eks('blue')), [existing]).apply).toEqual([]);
+  });
+
+  it.each([
+    { change: 'endpoint', cluster: eks('blue', { endpoint: 'https://new.eks.example' }), cs: clusterSet() },
+    { change: 'CA', cluster: eks('blue', { caData: 'TkVX' }), cs: clusterSet() },
+    { change: 'version tag', cluster: eks('blue', { tags: { app: 'web', version: '1.1.0' } }), cs: clusterSet() },
+    { change: 'template labels', cluster: eks('blue'), cs: clusterSet({ template: { metadata: { labels: { team: 'b' } } } }) },
+  ])('updates the Secret when the $change changes', ({ cluster, cs }) => {
+    const before = applied(clusterSet(), eks('blue'));
+    const result = plan(cs, complete(cluster), [before]);
+    expect(result.apply.map((s) => s.metadata.name)).toEqual(['blue']);
+  });
+
+  it('deletes the Secret of a cluster that is gone, after a complete listing only', () => {
+    const cs = clusterSet();
+    const old = applied(cs, eks('gone'));
+    expect(plan(cs, complete(), [old])).toMatchObject({ delete: ['gone'], entries: [{ name: 'gone', secret: 'gone', state: 'Pruned' }] });
+    expect(plan(cs, { clusters: [], complete: false, errors: ['ListClusters: throttled'] }, [old]).delete).toEqual([]);
+  });
+
+  it('never deletes when pruning is turned off', () => {
+    const cs = clusterSet({ prune: false });
+    expect(plan(cs, complete(), [applied(cs, eks('gone'))]).delete).toEqual([]);
+  });
+
+  it('leaves a Secret of the same name that it does not own alone', () => {
+    const foreign: SecretObject = { metadata: { name: 'blue', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } }, data: {} };
+    const result = plan(clusterSet(), complete(eks('blue')), [foreign]);
+    expect(result.apply).toEqual([]);
+    expect(result.delete).toEqual([]);
+    expect(result.entries[0]).toMatchObject({ state: 'Error', message: expect.stringMatching(/not owned/) as unknown });
+  });
+
+  it('makes a valid Secret name from an EKS name with upper case and underscores, keeping the name in data', () => {
+    const result = plan(clusterSet(), complete(eks('Prod_Blue')));
+    expect(result.apply[0]!.metadata.name).toMatch(/^prod-blue-[0-9a-f]{8}$/);
+    expect(decode(result.apply[0]!, 'name')).toBe('Prod_Blue');
+  });
+
+  it('omits a version label whose tag value is not a valid label value and says so', () => {
+    const result = plan(clusterSet(), complete(eks('blue', { tags: { app: 'web', version: 'v1 beta' } })));
+    expect(result.apply[0]!.metadata.labels).not.toHaveProperty('okra.mumo.co/version');
+    expect(result.entries[0]!.message).toMatch(/not a valid label value/);
+  });
+});
+
+describe('validateClusterSet', () => {
+  it.each([
+    { spec: clusterSet().spec, want: undefined },
+    { spec: clusterSet({ syncInterval: 'often' }).spec, want: 'spec.syncInterval "often" is not a duration (for example 30s or 5m)' },
+    { spec: clusterSet({ generators: [{}] }).spec, want: 'spec.generators[0] has no awseks generator' },
+  ])('$want', ({ spec, want }) => {
+    expect(validateClusterSet(spec)).toBe(want);
+  });
+});

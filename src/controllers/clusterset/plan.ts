@@ -1,0 +1,223 @@
+// ClusterSet decisions, pure: which EKS clusters match, what their Argo CD cluster Secrets must look like,
+// and what to create, update and delete given the current Secrets. No I/O here.
+import { canonical } from '../../runtime/status.js';
+import { ARGOCD_SECRET_TYPE_CLUSTER, ARGOCD_SECRET_TYPE_LABEL } from '../../api/argocd/clustersecret.js';
+import { parseDuration } from '../../api/duration.js';
+import {
+  APPLIED_HASH_ANNOTATION,
+  CLUSTERSET_LABEL,
+  EKS_CLUSTER_ARN_ANNOTATION,
+  VERSION_LABEL,
+} from '../../api/labels.js';
+import type { ClusterSet, ClusterSetSpec } from '../../api/v1alpha1/clusterset.js';
+import type { EksCluster } from '../../aws/eks.js';
+import type { SecretObject } from '../../kube/remote.js';
+import { dnsName, isLabelValue, shortHash } from '../names.js';
+
+/** Default re-discovery interval. */
+export const DEFAULT_SYNC_INTERVAL_MS = 60_000;
+
+type Generator = NonNullable<ClusterSetSpec['generators'][number]['awseks']>;
+
+/** The result of listing EKS: clusters per region, and whether every listing and describe succeeded. */
+export interface Discovery {
+  /** Every described cluster with the region it was found in. */
+  readonly clusters: readonly (EksCluster & { region: string })[];
+  /** False when any page or describe failed: nothing may be deleted then. */
+  readonly complete: boolean;
+  /** What failed, for status. */
+  readonly errors: readonly string[];
+}
+
+/** One status entry per cluster. */
+export interface ClusterEntry {
+  name: string;
+  version?: string;
+  secret?: string;
+  state: 'Synced' | 'Skipped' | 'Pruned' | 'Error';
+  message?: string;
+}
+
+/** What a pass must do. */
+export interface ClusterSetPlan {
+  /** Secrets to server-side apply (new or different from what is there). */
+  readonly apply: readonly SecretObject[];
+  /** Names of owned Secrets to delete. */
+  readonly delete: readonly string[];
+  readonly entries: readonly ClusterEntry[];
+}
+
+/** Returns why a spec cannot be acted on, or undefined when it is valid. */
+export function validateClusterSet(spec: ClusterSetSpec): string | undefined {
+  if (spec.generators.length === 0) return 'spec.generators is empty: add at least one awseks generator';
+  const index = spec.generators.findIndex((g) => g.awseks === undefined);
+  if (index >= 0) return `spec.generators[${index}] has no awseks generator`;
+  if (spec.syncInterval !== undefined && parseDuration(spec.syncInterval) === undefined) {
+    return `spec.syncInterval ${JSON.stringify(spec.syncInterval)} is not a duration (for example 30s or 5m)`;
+  }
+  return undefined;
+}
+
+/** The re-discovery interval of a ClusterSet. */
+export function syncIntervalMs(spec: ClusterSetSpec): number {
+  return (spec.syncInterval === undefined ? undefined : parseDuration(spec.syncInterval)) ?? DEFAULT_SYNC_INTERVAL_MS;
+}
+
+/** The regions a ClusterSet lists, given the controller's default region. */
+export function regionsOf(spec: ClusterSetSpec, defaultRegion: string): string[] {
+  return [...new Set(spec.generators.map((g) => g.awseks?.region ?? defaultRegion))];
+}
+
+/** True when the cluster carries every tag of `matchTags` with exactly that value. */
+export function matchesTags(cluster: EksCluster, matchTags: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(matchTags ?? {}).every(([k, v]) => cluster.tags[k] === v);
+}
+
+/** The first generator that selects the cluster (a cluster selected by any generator belongs to the set). */
+export function matchingGenerator(spec: ClusterSetSpec, cluster: EksCluster & { region: string }, defaultRegion: string): Generator | undefined {
+  return spec.generators
+    .map((g) => g.awseks)
+    .find((g): g is Generator => g !== undefined && (g.region ?? defaultRegion) === cluster.region && matchesTags(cluster, g.selector?.matchTags));
+}
+
+/** Why a cluster cannot have a Secret yet, or undefined when it can. */
+export function notReadyReason(cluster: EksCluster): string | undefined {
+  if (cluster.status !== 'ACTIVE') return `cluster is ${cluster.status}: no Secret until it is ACTIVE`;
+  if (!cluster.endpoint) return 'cluster has no endpoint yet';
+  if (!cluster.caData) return 'cluster has no certificate authority yet';
+  return undefined;
+}
+
+/** The Secret name for an EKS cluster (EKS allows upper case and underscores; Secret names do not). */
+export function secretNameFor(clusterName: string): string {
+  return dnsName([clusterName], 253);
+}
+
+/** The version taken from the generator's versionFromTag, and whether it can be a label value. */
+function clusterVersion(cluster: EksCluster, generator: Generator): { version?: string; valid: boolean } {
+  const version = generator.versionFromTag ? cluster.tags[generator.versionFromTag] : undefined;
+  return version === undefined ? { valid: false } : { version, valid: isLabelValue(version) };
+}
+
+/** The Argo CD `config` JSON for an EKS cluster. */
+function clusterConfig(cluster: EksCluster, generator: Generator): object {
+  return {
+    awsAuthConfig: { clusterName: cluster.name, ...(generator.roleARN ? { roleARN: generator.roleARN } : {}) },
+    tlsClientConfig: { insecure: false, caData: cluster.caData },
+  };
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** Builds the Argo CD cluster Secret for an ACTIVE cluster. */
+export function desiredSecret(cs: ClusterSet, cluster: EksCluster, generator: Generator): { secret: SecretObject; version?: string; note?: string } {
+  const { version, valid: versionOk } = clusterVersion(cluster, generator);
+  const versionLabels: Record<string, string> = versionOk && version ? { [cs.spec.versionLabel ?? VERSION_LABEL]: version } : {};
+  const arnAnnotation: Record<string, string> = cluster.arn ? { [EKS_CLUSTER_ARN_ANNOTATION]: cluster.arn } : {};
+  const body = {
+    labels: {
+      ...cs.spec.template.metadata.labels,
+      [ARGOCD_SECRET_TYPE_LABEL]: ARGOCD_SECRET_TYPE_CLUSTER,
+      [CLUSTERSET_LABEL]: cs.metadata.name ?? '',
+      ...versionLabels,
+    },
+    annotations: { ...cs.spec.template.metadata.annotations, ...arnAnnotation },
+    data: {
+      name: b64(cluster.name),
+      server: b64((cluster.endpoint ?? '').replace(/\/+$/, '')),
+      config: b64(JSON.stringify(clusterConfig(cluster, generator))),
+    },
+  };
+  const secret: SecretObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretNameFor(cluster.name),
+      namespace: cs.metadata.namespace,
+      labels: body.labels,
+      annotations: { ...body.annotations, [APPLIED_HASH_ANNOTATION]: shortHash(canonical(body), 16) },
+      ownerReferences: [ownerReference(cs)],
+    },
+    data: body.data,
+  };
+  const note = version !== undefined && !versionOk ? `tag ${generator.versionFromTag ?? ''}=${version} is not a valid label value; no version label` : undefined;
+  return { secret, ...(versionOk ? { version } : {}), ...(note ? { note } : {}) };
+}
+
+function ownerReference(cs: ClusterSet): NonNullable<SecretObject['metadata']['ownerReferences']>[number] {
+  return { apiVersion: 'okra.mumo.co/v1alpha1', kind: 'ClusterSet', name: cs.metadata.name ?? '', uid: cs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+/** True when `existing` already has everything `desired` sets (so applying would change nothing). */
+export function secretUpToDate(existing: SecretObject, desired: SecretObject): boolean {
+  const has = (have: Record<string, string> | undefined, want: Record<string, string> | undefined): boolean =>
+    Object.entries(want ?? {}).every(([k, v]) => have?.[k] === v);
+  return (
+    has(existing.metadata.labels, desired.metadata.labels) &&
+    has(existing.metadata.annotations, desired.metadata.annotations) &&
+    has(existing.data, desired.data) &&
+    (existing.metadata.ownerReferences ?? []).some((o) => o.uid === desired.metadata.ownerReferences?.[0]?.uid)
+  );
+}
+
+/** True when a Secret belongs to this ClusterSet. */
+export function ownedBy(secret: SecretObject, cs: ClusterSet): boolean {
+  return secret.metadata.labels?.[CLUSTERSET_LABEL] === cs.metadata.name;
+}
+
+interface PlanInput {
+  readonly cs: ClusterSet;
+  readonly discovery: Discovery;
+  /** Secrets currently in the ClusterSet's namespace that carry the clusterset label or a desired name. */
+  readonly existing: readonly SecretObject[];
+  readonly defaultRegion: string;
+}
+
+/** Decides the Secrets to apply and delete, and the status entry of every cluster. */
+export function planClusterSecrets({ cs, discovery, existing, defaultRegion }: PlanInput): ClusterSetPlan {
+  const byName = new Map(existing.map((s) => [s.metadata.name ?? '', s]));
+  const apply: SecretObject[] = [];
+  const entries: ClusterEntry[] = [];
+  const keep = new Set<string>();
+  for (const cluster of discovery.clusters) {
+    const generator = matchingGenerator(cs.spec, cluster, defaultRegion);
+    if (!generator) continue;
+    const name = secretNameFor(cluster.name);
+    keep.add(name);
+    const entry = planOne({ cs, cluster, generator, current: byName.get(name) }, apply);
+    entries.push(entry);
+  }
+  const prune = cs.spec.prune !== false && discovery.complete;
+  const toDelete = existing
+    .filter((s) => ownedBy(s, cs) && !keep.has(s.metadata.name ?? ''))
+    .map((s) => s.metadata.name ?? '');
+  if (prune) {
+    for (const name of toDelete) entries.push({ name: clusterNameOf(byName.get(name)) ?? name, secret: name, state: 'Pruned', message: 'cluster no longer matches' });
+  }
+  return { apply, delete: prune ? toDelete : [], entries: entries.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+interface ClusterInput {
+  readonly cs: ClusterSet;
+  readonly cluster: EksCluster;
+  readonly generator: Generator;
+  readonly current: SecretObject | undefined;
+}
+
+function planOne({ cs, cluster, generator, current }: ClusterInput, apply: SecretObject[]): ClusterEntry {
+  const name = secretNameFor(cluster.name);
+  const notReady = notReadyReason(cluster);
+  if (notReady) return { name: cluster.name, ...(current ? { secret: name } : {}), state: 'Skipped', message: notReady };
+  if (current && !ownedBy(current, cs)) {
+    return { name: cluster.name, secret: name, state: 'Error', message: `Secret ${name} exists and is not owned by this ClusterSet; left untouched` };
+  }
+  const { secret, version, note } = desiredSecret(cs, cluster, generator);
+  if (!current || !secretUpToDate(current, secret)) apply.push(secret);
+  return { name: cluster.name, secret: name, state: 'Synced', ...(version ? { version } : {}), ...(note ? { message: note } : {}) };
+}
+
+function clusterNameOf(secret: SecretObject | undefined): string | undefined {
+  const name = secret?.data?.name;
+  return name === undefined ? undefined : Buffer.from(name, 'base64').toString('utf8');
+}

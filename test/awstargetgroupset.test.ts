@@ -1,0 +1,213 @@
+// AWSTargetGroupSet against real clusters: the stack's workload cluster (reached with an EKS token through
+// the webhook authenticator) and a second workload cluster this file starts, so two clusters can hold
+// bindings of the same name. Bindings are isolated per test by a unique label.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TargetGroupBindingType } from '../src/api/elbv2/targetgroupbinding.js';
+import { CoreTypes } from '../src/api/resource.js';
+import { AWSTargetGroupType, type AWSTargetGroup } from '../src/api/v1alpha1/awstargetgroup.js';
+import { AWSTargetGroupSetType, type AWSTargetGroupSet } from '../src/api/v1alpha1/awstargetgroupset.js';
+import { EksTokenGenerator } from '../src/aws/eks-token.js';
+import { registerTargetGroupSetController } from '../src/controllers/awstargetgroupset/index.js';
+import { reconcileTargetGroupSet, type TargetGroupSetDeps } from '../src/controllers/awstargetgroupset/reconciler.js';
+import { KubeClient, type KubeObject } from '../src/kube/client.js';
+import { connectionFromKubeConfig, loadKubeConfig } from '../src/kube/connection.js';
+import { RemoteClusters, type SecretObject } from '../src/kube/remote.js';
+import { KeyedBackoff } from '../src/runtime/backoff.js';
+import { systemClock } from '../src/runtime/clock.js';
+import { MemoryEventRecorder } from '../src/runtime/events.js';
+import { silentLogger } from '../src/runtime/log.js';
+import { Manager } from '../src/runtime/manager.js';
+import { ADMIN_TOKEN, LocalCluster } from './stack/cluster.js';
+import { stackPaths } from './stack/paths.js';
+import { awsSettings, managementClient, stack, uniqueSuffix, workloadClient } from './support/env.js';
+import { kubectl } from './support/kubectl.js';
+import { createNamespace, deleteNamespace } from './support/namespaces.js';
+
+const management = managementClient();
+const clusterA = workloadClient();
+let clusterB: LocalCluster;
+let clusterBClient: KubeClient;
+let dir: string;
+const MOTO_CALLER = 'arn:aws:sts::123456789012:user/moto';
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'okra-cluster-b-'));
+  clusterB = await LocalCluster.start(stackPaths(), { name: 'workload-b', dir });
+  await clusterB.kubectl(['apply', '--server-side', '-f', stackPaths().targetGroupBindingCrd]);
+  await clusterB.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  clusterBClient = new KubeClient(connectionFromKubeConfig(loadKubeConfig(clusterB.kubeconfigPath)));
+  await kubectl('workload', ['create', 'clusterrole', 'tgset-reader', '--verb=get,list,watch', '--resource=targetgroupbindings.elbv2.k8s.aws']);
+  await kubectl('workload', ['create', 'clusterrolebinding', 'tgset-reader', '--clusterrole=tgset-reader', `--user=${MOTO_CALLER}`]);
+}, 120_000);
+
+afterAll(async () => {
+  await kubectl('workload', ['delete', 'clusterrolebinding,clusterrole', 'tgset-reader', '--ignore-not-found']);
+  clusterBClient.close();
+  await clusterB.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const arn = (name: string, id: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/${id}`;
+
+/** A namespace for the set, a unique binding label, cluster Secrets for A (EKS token) and B (token). */
+async function fixture(serverB = clusterB.server) {
+  const namespace = await createNamespace(management, 'tgset');
+  const testLabel = `t${uniqueSuffix()}`;
+  const bindingNs = await createNamespace(clusterA, 'bindings');
+  await clusterBClient.create(CoreTypes.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: bindingNs } });
+  const secret = (name: string, server: string, config: object): SecretObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster', app: 'web' } },
+    data: { name: b64(name), server: b64(server), config: b64(JSON.stringify(config)) },
+  });
+  await management.create(CoreTypes.secret, secret('blue', stack().workload.server, {
+    awsAuthConfig: { clusterName: stack().workloadAuth.eksClusterId },
+    tlsClientConfig: { caData: b64(stack().workload.caPem) },
+  }));
+  await management.create(CoreTypes.secret, secret('green', serverB, { bearerToken: ADMIN_TOKEN, tlsClientConfig: { caData: b64(clusterB.caPem) } }));
+  const events = new MemoryEventRecorder();
+  const deps: TargetGroupSetDeps = {
+    client: management,
+    remote: new RemoteClusters({ eksTokens: new EksTokenGenerator(awsSettings()) }),
+    backoff: new KeyedBackoff(10, 50),
+    events,
+    clock: systemClock,
+  };
+  const binding = async (cluster: KubeClient, name: string, labels: Record<string, string>, targetGroupARN: string) =>
+    cluster.create(TargetGroupBindingType, {
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'TargetGroupBinding',
+      metadata: { name, namespace: bindingNs, labels: { test: testLabel, ...labels } },
+      spec: { targetGroupARN, serviceRef: { name: 'web', port: 80 } },
+    } as KubeObject);
+  const createSet = () =>
+    management.create<AWSTargetGroupSet>(AWSTargetGroupSetType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'AWSTargetGroupSet',
+      metadata: { name: 'web', namespace },
+      spec: {
+        generators: [{ awseks: { clusterSelector: { matchLabels: { app: 'web' } }, bindingSelector: { matchLabels: { test: testLabel } } } }],
+        template: { metadata: { labels: { cell: 'web' } } },
+      },
+    });
+  const sync = () => reconcileTargetGroupSet(deps, { name: 'web', namespace });
+  const targetGroups = async () =>
+    (await management.list<AWSTargetGroup>(AWSTargetGroupType, { namespace })).items.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const status = async () => (await management.get<AWSTargetGroupSet>(AWSTargetGroupSetType, 'web', namespace))!.status;
+  const cleanup = async () => {
+    await deleteNamespace(management, namespace);
+    await deleteNamespace(clusterA, bindingNs);
+    await clusterBClient.delete(CoreTypes.namespace, { name: bindingNs });
+  };
+  return { namespace, bindingNs, deps, events, binding, createSet, sync, targetGroups, status, cleanup };
+}
+
+describe('AWSTargetGroupSet', () => {
+  it('mirrors same-named bindings of two clusters as two AWSTargetGroups', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-blue', '1111'));
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '2.0.0' }, arn('web-green', '2222'));
+    await f.createSet();
+    await f.sync();
+
+    const tgs = await f.targetGroups();
+    expect(tgs.map((t) => [t.metadata.name, t.spec.arn, t.metadata.labels?.['okra.mumo.co/version']])).toEqual([
+      [`blue-${f.bindingNs}-web`, arn('web-blue', '1111'), '1.0.0'],
+      [`green-${f.bindingNs}-web`, arn('web-green', '2222'), '2.0.0'],
+    ]);
+    expect(tgs[0]!.metadata.labels).toMatchObject({
+      cell: 'web',
+      'okra.mumo.co/target-group-binding-cluster': 'blue',
+      'okra.mumo.co/target-group-binding-namespace': f.bindingNs,
+      'okra.mumo.co/target-group-binding-name': 'web',
+    });
+    const status = await f.status();
+    expect(status?.clusters).toEqual([
+      { name: 'blue', targetGroups: 1 },
+      { name: 'green', targetGroups: 1 },
+    ]);
+    expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    await f.cleanup();
+  });
+
+  it('deletes the AWSTargetGroup of a deleted binding and follows a version label change', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+    await f.binding(clusterA, 'old', { 'okra.mumo.co/version': '1.0.0' }, arn('old', '3333'));
+    await f.createSet();
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-old`, `blue-${f.bindingNs}-web`]);
+
+    await clusterA.delete(TargetGroupBindingType, { name: 'old', namespace: f.bindingNs });
+    await clusterA.mergePatch(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs }, { metadata: { labels: { 'okra.mumo.co/version': '1.1.0' } } });
+    await f.sync();
+    const tgs = await f.targetGroups();
+    expect(tgs.map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-web`]);
+    expect(tgs[0]!.metadata.labels?.['okra.mumo.co/version']).toBe('1.1.0');
+    await f.cleanup();
+  });
+
+  it('keeps the AWSTargetGroups of an unreachable cluster, names it in status, and catches up when it is back', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-blue', '1111'));
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    await f.createSet();
+    await f.sync();
+    expect(await f.targetGroups()).toHaveLength(2);
+
+    await clusterB.stopApiserver();
+    try {
+      await clusterA.delete(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs });
+      await f.sync();
+      expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-${f.bindingNs}-web`]);
+      const status = await f.status();
+      expect(status?.clusters?.find((c) => c.name === 'green')).toMatchObject({ targetGroups: 1, error: expect.stringMatching(/^unreachable: .*ECONNREFUSED/) as unknown });
+      expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ClusterUnreachable' });
+      expect(f.events.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'ClusterUnreachable' }));
+    } finally {
+      await clusterB.startApiserver();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    await f.sync();
+    expect((await f.status())?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    await f.cleanup();
+  });
+
+  it('skips a binding with an invalid ARN or no version label and names it', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'good', { 'okra.mumo.co/version': '1.0.0' }, arn('good', '1111'));
+    await f.binding(clusterA, 'bad-arn', { 'okra.mumo.co/version': '1.0.0' }, 'arn:aws:s3:::not-a-target-group');
+    await f.binding(clusterA, 'unversioned', {}, arn('unversioned', '4444'));
+    await f.createSet();
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-good`]);
+    expect((await f.status())?.clusters?.find((c) => c.name === 'blue')?.skipped).toEqual([
+      { binding: `${f.bindingNs}/bad-arn`, reason: 'spec.targetGroupARN arn:aws:s3:::not-a-target-group is not a target group ARN' },
+      { binding: `${f.bindingNs}/unversioned`, reason: 'no okra.mumo.co/version label' },
+    ]);
+    expect(f.events.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'BindingSkipped' }));
+    await f.cleanup();
+  });
+
+  it('runs in a manager: AWSTargetGroups appear, and one deleted by hand comes back', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+    const manager = new Manager({ client: management, log: silentLogger() });
+    registerTargetGroupSetController(manager, { remote: f.deps.remote, backoff: f.deps.backoff, events: f.events, clock: systemClock }, f.namespace);
+    await manager.start();
+    try {
+      await f.createSet();
+      await vi.waitFor(async () => { expect(await f.targetGroups()).toHaveLength(1); }, { timeout: 10_000, interval: 100 });
+      await management.delete(AWSTargetGroupType, { name: `blue-${f.bindingNs}-web`, namespace: f.namespace });
+      await vi.waitFor(async () => { expect(await f.targetGroups()).toHaveLength(1); }, { timeout: 5_000, interval: 100 });
+    } finally {
+      await manager.stop();
+    }
+    await f.cleanup();
+  });
+});
