@@ -32,7 +32,7 @@ describe('local stack', () => {
   });
 
   it('moto answers ELBv2, EKS, STS and CloudWatch', async () => {
-    const config = sdkConfig(awsSettings('eu-north-1'));
+    const config = sdkConfig(awsSettings('us-east-2'));
     const elb = await new ElasticLoadBalancingV2Client(config).send(new DescribeLoadBalancersCommand({}));
     expect(elb.LoadBalancers).toEqual([]);
     const eks = await new EKSClient(config).send(new ListClustersCommand({}));

@@ -17,7 +17,8 @@ import { dnsName, isLabelValue, shortHash } from '../names.js';
 /** Default re-discovery interval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 60_000;
 
-type Generator = NonNullable<ClusterSetSpec['generators'][number]['awseks']>;
+/** One awseks generator. */
+export type Generator = NonNullable<ClusterSetSpec['generators'][number]['awseks']>;
 
 /** The result of listing EKS: clusters per region, and whether every listing and describe succeeded. */
 export interface Discovery {
@@ -109,40 +110,67 @@ function clusterConfig(cluster: EksCluster, generator: Generator): object {
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-/** Builds the Argo CD cluster Secret for an ACTIVE cluster. */
-export function desiredSecret(cs: ClusterSet, cluster: EksCluster, generator: Generator): { secret: SecretObject; version?: string; note?: string } {
-  const { version, valid: versionOk } = clusterVersion(cluster, generator);
-  const versionLabels: Record<string, string> = versionOk && version ? { [cs.spec.versionLabel ?? VERSION_LABEL]: version } : {};
+/** How a cluster Secret is labelled and where it goes, independent of any ClusterSet. */
+export interface SecretTemplate {
+  readonly namespace: string;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  readonly annotations?: Readonly<Record<string, string>> | undefined;
+  /** Label key for the version from `generator.versionFromTag`. */
+  readonly versionLabel?: string | undefined;
+  /** Secret name; derived from the cluster name when absent. */
+  readonly name?: string | undefined;
+  readonly owner?: NonNullable<SecretObject['metadata']['ownerReferences']>[number] | undefined;
+}
+
+/** Labels, annotations and data of a cluster Secret: what the applied-hash covers. */
+function secretBody(template: SecretTemplate, cluster: EksCluster, generator: Generator, version: string | undefined) {
+  const versionLabels: Record<string, string> = version ? { [template.versionLabel ?? VERSION_LABEL]: version } : {};
   const arnAnnotation: Record<string, string> = cluster.arn ? { [EKS_CLUSTER_ARN_ANNOTATION]: cluster.arn } : {};
-  const body = {
-    labels: {
-      ...cs.spec.template.metadata.labels,
-      [ARGOCD_SECRET_TYPE_LABEL]: ARGOCD_SECRET_TYPE_CLUSTER,
-      [CLUSTERSET_LABEL]: cs.metadata.name ?? '',
-      ...versionLabels,
-    },
-    annotations: { ...cs.spec.template.metadata.annotations, ...arnAnnotation },
+  return {
+    labels: { ...template.labels, [ARGOCD_SECRET_TYPE_LABEL]: ARGOCD_SECRET_TYPE_CLUSTER, ...versionLabels },
+    annotations: { ...template.annotations, ...arnAnnotation },
     data: {
       name: b64(cluster.name),
       server: b64((cluster.endpoint ?? '').replace(/\/+$/, '')),
       config: b64(JSON.stringify(clusterConfig(cluster, generator))),
     },
   };
+}
+
+/** Builds the Argo CD cluster Secret for an ACTIVE EKS cluster. */
+export function buildClusterSecret(template: SecretTemplate, cluster: EksCluster, generator: Generator): { secret: SecretObject; version?: string; note?: string } {
+  const { version, valid: versionOk } = clusterVersion(cluster, generator);
+  const body = secretBody(template, cluster, generator, versionOk ? version : undefined);
   const secret: SecretObject = {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'Opaque',
     metadata: {
-      name: secretNameFor(cluster.name),
-      namespace: cs.metadata.namespace,
+      name: template.name ?? secretNameFor(cluster.name),
+      namespace: template.namespace,
       labels: body.labels,
       annotations: { ...body.annotations, [APPLIED_HASH_ANNOTATION]: shortHash(canonical(body), 16) },
-      ownerReferences: [ownerReference(cs)],
+      ...(template.owner ? { ownerReferences: [template.owner] } : {}),
     },
     data: body.data,
   };
   const note = version !== undefined && !versionOk ? `tag ${generator.versionFromTag ?? ''}=${version} is not a valid label value; no version label` : undefined;
   return { secret, ...(versionOk ? { version } : {}), ...(note ? { note } : {}) };
+}
+
+/** Builds the Secret a ClusterSet owns for an ACTIVE cluster. */
+export function desiredSecret(cs: ClusterSet, cluster: EksCluster, generator: Generator): { secret: SecretObject; version?: string; note?: string } {
+  return buildClusterSecret(
+    {
+      namespace: cs.metadata.namespace ?? '',
+      labels: { ...cs.spec.template.metadata.labels, [CLUSTERSET_LABEL]: cs.metadata.name ?? '' },
+      annotations: cs.spec.template.metadata.annotations,
+      versionLabel: cs.spec.versionLabel,
+      owner: ownerReference(cs),
+    },
+    cluster,
+    generator,
+  );
 }
 
 function ownerReference(cs: ClusterSet): NonNullable<SecretObject['metadata']['ownerReferences']>[number] {
