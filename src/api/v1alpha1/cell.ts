@@ -245,6 +245,16 @@ export const CellStatusSchema = z.object({
     .optional()
     .describe('Selected AWSTargetGroups that were ignored, for example for an invalid version label.'),
   gates: z.array(CellGateStatusSchema).optional().describe('Gates of the current step and background analysis.'),
+  ruleArn: z.string().optional().describe('ARN of the listener rule this Cell owns.'),
+  pendingWeights: z
+    .object({
+      targetGroups: z
+        .array(z.object({ arn: z.string().describe('Target group ARN.'), weight: int32('Requested weight.') }))
+        .describe('The weights written.'),
+      requestedAt: timestamp('When they were written.'),
+    })
+    .optional()
+    .describe('Weights written to the listener rule and not yet read back; a step advances only after read-back.'),
   abort: z.boolean().optional().describe('The rollout was aborted; traffic is back on the stable version.'),
   abortedAt: timestamp('When the rollout was aborted.').optional(),
   promoteFull: z.boolean().optional().describe('Set by okractl promote --full: skip the remaining steps.'),

@@ -1,0 +1,389 @@
+import { describe, expect, it } from 'vitest';
+import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
+import type { Cell, CellSpec, CellStatus } from '../../api/v1alpha1/cell.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
+import type { ForwardWeight, ListenerRuleState } from '../../aws/elbv2.js';
+import { ruleConditions } from '../listener.js';
+import { decide } from './decide.js';
+import type { Decision, GateState, Observed } from './model.js';
+import { selectTargetGroups } from './targets.js';
+
+const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2';
+const RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/r1';
+const NOW = new Date('2026-11-22T12:00:00Z');
+const arn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+const ruleSpec = { priority: 10, hosts: ['web.example.com'] };
+
+function cell(spec: Partial<CellSpec> = {}, status?: CellStatus): Cell {
+  return {
+    metadata: { name: 'web', namespace: 'prod', generation: 1 },
+    spec: {
+      ingress: { type: 'AWSApplicationLoadBalancer', awsApplicationLoadBalancer: { listenerARN: LISTENER, listener: { rule: ruleSpec }, targetGroupSelector: { matchLabels: { app: 'web' } } } },
+      ...spec,
+    },
+    ...(status ? { status } : {}),
+  };
+}
+
+function tg(name: string, version: string, extra: Record<string, string> = {}): AWSTargetGroup {
+  return { metadata: { name, namespace: 'prod', labels: { app: 'web', 'okra.mumo.co/version': version, ...extra } }, spec: { arn: arn(name) } };
+}
+
+function liveRule(weights: Record<string, number>, conditions = ruleConditions(ruleSpec), priority = 10): ListenerRuleState {
+  return { arn: RULE, priority, conditions, weights: Object.entries(weights).map(([name, weight]) => ({ arn: arn(name), weight })) };
+}
+
+interface Scene {
+  cell: Cell;
+  tgs: AWSTargetGroup[];
+  rule?: ListenerRuleState | 'absent' | { foreign: string };
+  blocklist?: BlockedVersion[];
+  stepGate?: GateState | undefined;
+  backgroundGate?: GateState | undefined;
+  now?: Date;
+}
+
+function observe(s: Scene): Observed {
+  const rule: Observed['rule'] =
+    s.rule === undefined || s.rule === 'absent'
+      ? { kind: 'absent' }
+      : 'foreign' in s.rule
+        ? { kind: 'foreign', arn: RULE, owner: s.rule.foreign }
+        : { kind: 'owned', rule: s.rule };
+  return { cell: s.cell, targetGroups: selectTargetGroups(s.cell, s.tgs), blocklist: s.blocklist ?? [], rule, stepGate: s.stepGate, backgroundGate: s.backgroundGate, now: s.now ?? NOW };
+}
+
+/** The action's weights as name → weight. */
+function weightsOf(d: Decision): Record<string, number> | undefined {
+  const action = d.action;
+  if (!action || !('weights' in action)) return undefined;
+  return Object.fromEntries(action.weights.map((w) => [w.name, w.weight]));
+}
+
+const reasons = (d: Decision) => d.events.map((e) => e.reason);
+const verified = (weights: Record<string, number>): Pick<CellStatus, 'targetGroups'> => ({
+  targetGroups: Object.entries(weights).map(([name, weight]) => ({ name, arn: arn(name), weight })),
+});
+const steps3: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '30s' } }, { setWeight: 50 }] } };
+
+describe('decide: invalid specs and conflicts', () => {
+  it.each([
+    { name: 'an NLB ingress', spec: { ingress: { type: 'AWSNetworkLoadBalancer' as const } }, message: /AWSNetworkLoadBalancer is not supported/ },
+    { name: 'no ALB', spec: { ingress: {} }, message: /awsApplicationLoadBalancer is required/ },
+    { name: 'replicas 0', spec: { replicas: 0 }, message: /spec.replicas must be at least 1/ },
+    { name: 'setCanaryScale', spec: { updateStrategy: { canary: { steps: [{ setCanaryScale: { weight: 10 } }] } } }, message: /steps\[0\]: setCanaryScale is not supported/ },
+    { name: 'a bad pause duration', spec: { updateStrategy: { canary: { steps: [{ pause: { duration: 'soon' } }] } } }, message: /steps\[0\].pause.duration "soon" is not a duration/ },
+    {
+      name: 'a rule without conditions',
+      spec: { ingress: { awsApplicationLoadBalancer: { listenerARN: LISTENER, listener: { rule: { priority: 10 } } } } },
+      message: /needs at least one condition/,
+    },
+  ])('$name → InvalidSpec, no action', ({ spec, message }) => {
+    const d = decide(observe({ cell: cell(spec), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status.phase).toBe('InvalidSpec');
+    expect(d.status.message).toMatch(message);
+    expect(d.status.conditions?.find((c) => c.type === 'InvalidSpec')?.status).toBe('True');
+    expect(reasons(d)).toEqual(['InvalidSpec']);
+  });
+
+  it('never touches a rule at its priority that another owner holds', () => {
+    const d = decide(observe({ cell: cell(), tgs: [tg('a', '1.0.0')], rule: { foreign: 'Cell/other/api' } }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'RuleConflict' });
+    expect(d.status.message).toContain('owner: Cell/other/api');
+  });
+});
+
+describe('decide: bootstrap and steady state', () => {
+  it('waits while there are no target groups', () => {
+    const d = decide(observe({ cell: cell(), tgs: [] }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Pending', reason: 'WaitingForTargetGroups' });
+  });
+
+  it('creates the rule with the first version at 100% (split evenly, remainder last)', () => {
+    const d = decide(observe({ cell: cell(), tgs: [tg('c', '1.0.0'), tg('a', '1.0.0'), tg('b', '1.0.0')] }));
+    expect(d.action).toMatchObject({ kind: 'CreateRule', priority: 10, conditions: ruleConditions(ruleSpec) });
+    expect(weightsOf(d)).toEqual({ a: 33, b: 33, c: 34 });
+  });
+
+  it('does not create the rule before `replicas` target groups of the version exist', () => {
+    const d = decide(observe({ cell: cell({ replicas: 2 }), tgs: [tg('a', '1.0.0')] }));
+    expect(d.action).toBeUndefined();
+    expect(d.status.message).toBe('waiting for 2 target group(s) of version 1.0.0 (have 1)');
+  });
+
+  it('completes the bootstrap once the rule reads back with the first version', () => {
+    const d = decide(observe({ cell: cell(), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0', desiredVersion: '1.0.0', canaryWeight: 100 });
+    expect(d.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(reasons(d)).toEqual(['RolloutCompleted']);
+  });
+
+  it('writes nothing when the rule already matches (an idle pass)', () => {
+    const prev = decide(observe({ cell: cell(), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) })).status;
+    const d = decide(observe({ cell: cell({}, prev), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.events).toEqual([]);
+    expect(d.status).toEqual(prev);
+  });
+
+  it('restores hand-edited weights and says so', () => {
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', phase: 'Completed' as const, ...verified({ a: 50, b: 50 }) };
+    const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0'), tg('b', '1.0.0')], rule: liveRule({ a: 90, b: 10 }) }));
+    expect(d.action?.kind).toBe('SetWeights');
+    expect(weightsOf(d)).toEqual({ a: 50, b: 50 });
+    expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'DriftCorrected' });
+  });
+
+  it('restores hand-edited conditions', () => {
+    const status = { stableVersion: '1.0.0', ...verified({ a: 100 }) };
+    const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }, ruleConditions({ hosts: ['evil.example'] })) }));
+    expect(d.action).toMatchObject({ kind: 'SetWeights', conditions: ruleConditions(ruleSpec) });
+  });
+
+  it('moves the rule when the priority in the spec changes', () => {
+    const d = decide(observe({ cell: cell({}, { stableVersion: '1.0.0' }), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }, ruleConditions(ruleSpec), 99) }));
+    expect(d.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
+  });
+
+  it('adds a new target group of the completed version at once (scale-out), without steps', () => {
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) };
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, status), tgs: [tg('a', '1.0.0'), tg('b', '1.0.0')], rule: liveRule({ a: 100 }) }));
+    expect(weightsOf(d)).toEqual({ a: 50, b: 50 });
+    expect(reasons(d)).toEqual(['Scaled']);
+  });
+
+  it('ignores a target group with an invalid version and names it', () => {
+    const d = decide(observe({ cell: cell(), tgs: [tg('a', '1.0.0'), tg('bad', 'v2'), tg('none', '')], rule: liveRule({ a: 100 }) }));
+    expect(d.status.ignoredTargetGroups).toEqual([
+      { name: 'bad', reason: 'version "v2" is not strict semver' },
+      { name: 'none', reason: 'no version label (okra.mumo.co/version)' },
+    ]);
+    expect(d.status.phase).toBe('Completed');
+  });
+});
+
+describe('decide: canary steps', () => {
+  const stable = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) };
+  const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+
+  it('starts a new version at its first step: 20% on the canary', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
+    expect(weightsOf(d)).toEqual({ a: 80, b: 20 });
+    expect(d.status).toMatchObject({ desiredVersion: '2.0.0', currentStepIndex: 0, currentStepStartedAt: '2026-11-22T12:00:00Z', phase: 'Progressing' });
+    expect(d.status.pendingWeights?.targetGroups).toHaveLength(2);
+    expect(reasons(d)).toEqual(['RolloutStarted']);
+  });
+
+  it('waits for read-back instead of advancing or writing again', () => {
+    const first = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
+    const later = new Date(NOW.getTime() + 2000);
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 100 }), now: later }));
+    expect(d.action).toBeUndefined();
+    expect(d.requeueAfterMs).toBe(1000);
+    expect(d.status.currentStepIndex).toBe(0);
+    const muchLater = new Date(NOW.getTime() + 11_000);
+    expect(decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 100 }), now: muchLater })).action?.kind).toBe('SetWeights');
+  });
+
+  it('advances a setWeight step once the rule reads back the weights', () => {
+    const first = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ currentStepIndex: 1, canaryWeight: 20, pendingWeights: undefined });
+    expect(reasons(d)).toEqual(['StepCompleted']);
+  });
+
+  it('runs a timed pause through a Pause object and resumes when it expires', () => {
+    const atPause = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1, currentStepStartedAt: '2026-11-22T12:00:00Z' };
+    const start = decide(observe({ cell: cell({ updateStrategy: steps3 }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(start.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+    const pauseGate: GateState = { kind: 'Pause', name: 'web-1-pause', phase: 'Running', step: 1, hash: hashOf(tgs) };
+    const waiting = decide(observe({ cell: cell({ updateStrategy: steps3 }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: pauseGate, now: new Date('2026-11-22T12:00:10Z') }));
+    expect(waiting.action).toBeUndefined();
+    expect(waiting.requeueAfterMs).toBe(20_000);
+    const done = decide(observe({ cell: cell({ updateStrategy: steps3 }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: pauseGate, now: new Date('2026-11-22T12:00:30Z') }));
+    expect(done.status.currentStepIndex).toBe(2);
+  });
+
+  it('holds an indefinite pause until promoted', () => {
+    const spec = { updateStrategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }] } } };
+    const atPause = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1 };
+    const held = decide(observe({ cell: cell(spec, atPause), tgs, rule: liveRule({ a: 90, b: 10 }) }));
+    expect(held.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 });
+    expect(held.status.conditions?.find((c) => c.type === 'Paused')?.status).toBe('True');
+    const promoted = decide(observe({ cell: cell(spec, { ...atPause, promoteStep: 1 }), tgs, rule: liveRule({ a: 90, b: 10 }) }));
+    expect(promoted.status).toMatchObject({ currentStepIndex: 2, promoteStep: undefined });
+  });
+
+  it('promotes to 100% after the last step (a trailing setWeight is applied first)', () => {
+    const atLast = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 2 };
+    const lastStep = decide(observe({ cell: cell({ updateStrategy: steps3 }, atLast), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(weightsOf(lastStep)).toEqual({ a: 50, b: 50 });
+    const allPassed = { ...atLast, currentStepIndex: 3 };
+    const promote = decide(observe({ cell: cell({ updateStrategy: steps3 }, allPassed), tgs, rule: liveRule({ a: 50, b: 50 }) }));
+    expect(weightsOf(promote)).toEqual({ b: 100 });
+    const completed = decide(observe({ cell: cell({ updateStrategy: steps3 }, promote.status), tgs, rule: liveRule({ b: 100 }) }));
+    expect(completed.status).toMatchObject({ phase: 'Completed', stableVersion: '2.0.0', canaryWeight: 100 });
+    expect(reasons(completed)).toEqual(['RolloutCompleted']);
+  });
+
+  it('skips the remaining steps with promote --full', () => {
+    const status = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1, promoteFull: true };
+    expect(weightsOf(decide(observe({ cell: cell({ updateStrategy: steps3 }, status), tgs, rule: liveRule({ a: 80, b: 20 }) })))).toEqual({ b: 100 });
+  });
+
+  it('restarts the steps for a newer version mid-rollout, against the last completed stable', () => {
+    const midway = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 2 };
+    const withV3 = [...tgs, tg('c', '3.0.0')];
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, midway), tgs: withV3, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(weightsOf(d)).toEqual({ a: 80, c: 20 });
+    expect(d.status).toMatchObject({ desiredVersion: '3.0.0', currentStepIndex: 0, stableVersion: '1.0.0' });
+    expect(reasons(d)).toEqual(['RolloutSuperseded']);
+  });
+
+  it('falls back to stable at once when the canary loses its target groups', () => {
+    const midway = { ...stable, desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1, ...verified({ a: 80, b: 20 }) };
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, midway), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 80, b: 20 }) }));
+    expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
+  it('never keeps traffic on a stable target group that is gone', () => {
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 50, b: 50 }) };
+    const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 50, b: 50 }) }));
+    expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
+  it('swaps at once to a pinned version below stable (manual rollback)', () => {
+    const status = { stableVersion: '2.0.0', desiredVersion: '2.0.0', ...verified({ b: 100 }) };
+    const d = decide(observe({ cell: cell({ version: '1.0.0', updateStrategy: steps3 }, status), tgs, rule: liveRule({ b: 100 }) }));
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(reasons(d)).toEqual(['RolledBack']);
+    const after = decide(observe({ cell: cell({ version: '1.0.0', updateStrategy: steps3 }, d.status), tgs, rule: liveRule({ a: 100 }) }));
+    expect(after.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
+  });
+
+  it('holds at stable while the new version has fewer than `replicas` target groups', () => {
+    const d = decide(observe({ cell: cell({ replicas: 2, updateStrategy: steps3 }, { ...stable, ...verified({ a: 50, c: 50 }) }), tgs: [tg('a', '1.0.0'), tg('c', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ a: 50, c: 50 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Pending', message: 'waiting for 2 target group(s) of version 2.0.0 (have 1)' });
+  });
+
+  it('refuses a canary that needs more than 5 target groups before any weight moves', () => {
+    const many = ['a', 'b', 'c'].map((n) => tg(n, '1.0.0')).concat(['d', 'e', 'f'].map((n) => tg(n, '2.0.0')));
+    const status = { stableVersion: '1.0.0', ...verified({ a: 33, b: 33, c: 34 }) };
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, status), tgs: many, rule: liveRule({ a: 33, b: 33, c: 34 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'TooManyTargetGroups' });
+    expect(d.status.message).toContain('needs 6 target groups');
+    expect(reasons(d)).toEqual(['TooManyTargetGroups']);
+  });
+
+  it('does not roll out a blocklisted version', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }), blocklist: [{ version: '2.0.0', cause: 'AnalysisRun failed' }] }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
+  });
+
+  it('freezes everything while spec.paused is set', () => {
+    const d = decide(observe({ cell: cell({ paused: true, updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status.phase).toBe('Paused');
+  });
+});
+
+describe('decide: gates and abort', () => {
+  const analysisSteps: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'errors' }] } }, { setWeight: 50 }] } };
+  const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+  const atAnalysis: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1, ...verified({ a: 80, b: 20 }) };
+  const run = (phase: GateState['phase'], status = atAnalysis, extra: Partial<Scene> = {}) =>
+    decide(observe({ cell: cell({ updateStrategy: analysisSteps }, status), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: { kind: 'AnalysisRun', name: 'web-1-analysis-x', phase, message: 'error rate 0.2 > 0.05', step: 1, hash: hashOf(tgs) }, ...extra }));
+
+  it('ignores a gate made for another target-group set (a superseded rollout)', () => {
+    const stale = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: { kind: 'AnalysisRun', name: 'old', phase: 'Failed', step: 1, hash: 'other' } }));
+    expect(stale.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+  });
+
+  it('starts the gate of an analysis step', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(d.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+  });
+
+  it('waits while the gate runs and passes when it succeeds', () => {
+    const running = run('Running');
+    expect(running.action).toBeUndefined();
+    expect(running.status).toMatchObject({ phase: 'Progressing', currentStepIndex: 1 });
+    expect(run('Successful').status.currentStepIndex).toBe(2);
+  });
+
+  it.each(['Failed', 'Error'] as const)('aborts on %s: stable back to 100%% in one write, version blocklisted, Degraded', (phase) => {
+    const d = run(phase);
+    expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true, cause: `AnalysisRun web-1-analysis-x ${phase}: error rate 0.2 > 0.05` });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(d.status).toMatchObject({ phase: 'Degraded', abort: true });
+    expect(d.status.conditions?.find((c) => c.type === 'Degraded')?.status).toBe('True');
+    expect(d.events[0]).toMatchObject({ type: 'Warning', reason: 'RolloutAborted' });
+
+    // After the blocklist entry the Cell stays Degraded at stable, and does not retry by itself.
+    const blocklist = [{ version: '2.0.0', cause: 'x' }];
+    const next = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, d.status), tgs, rule: liveRule({ a: 100 }), blocklist }));
+    expect(next.action).toBeUndefined();
+    expect(next.status).toMatchObject({ phase: 'Degraded', stableVersion: '1.0.0', abort: true });
+  });
+
+  it('holds on Inconclusive until promoted', () => {
+    expect(run('Inconclusive').status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 });
+    expect(run('Inconclusive', { ...atAnalysis, promoteStep: 1 }).status.currentStepIndex).toBe(2);
+  });
+
+  it('aborts on a manual abort without blocklisting', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, { ...atAnalysis, abort: true, message: 'aborted by okractl' }), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(d.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
+  it('starts background analysis at startingStep and aborts when it fails', () => {
+    const spec = { updateStrategy: { canary: { ...analysisSteps.canary, analysis: { templates: [{ templateName: 'bg' }], startingStep: 1 } } } };
+    const atStep0 = { ...atAnalysis, currentStepIndex: 0 };
+    const step0 = decide(observe({ cell: cell(spec, atStep0), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(step0.status.currentStepIndex).toBe(1);
+    const start = decide(observe({ cell: cell(spec, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(start.action).toMatchObject({ kind: 'StartGate', gate: 'background' });
+    const failed = decide(observe({ cell: cell(spec, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: { kind: 'AnalysisRun', name: 'web-bg', phase: 'Failed', step: 'bg', hash: hashOf(tgs) } }));
+    expect(failed.action).toMatchObject({ kind: 'Abort', blocklist: true });
+  });
+});
+
+describe('decide: a whole rollout, pass by pass', () => {
+  it('goes 100/0 → 80/20 → (pause) → 50/50 → 0/100 with one write per weight change', () => {
+    const spec = { updateStrategy: steps3 };
+    let status: CellStatus = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) };
+    let weights: ForwardWeight[] = [{ arn: arn('a'), weight: 100 }];
+    const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+    const seen: string[] = [];
+    let now = NOW.getTime();
+    let writes = 0;
+    for (let pass = 0; pass < 20 && status.phase !== 'Completed'; pass++) {
+      const rule: ListenerRuleState = { arn: RULE, priority: 10, conditions: ruleConditions(ruleSpec), weights };
+      const stepGate: GateState | undefined = status.currentStepIndex === 1 && pass > 2 ? { kind: 'Pause', name: 'p', phase: 'Running', step: 1, hash: status.targetGroupsHash ?? '' } : undefined;
+      const d = decide(observe({ cell: cell(spec, status), tgs, rule, stepGate, now: new Date(now) }));
+      status = d.status;
+      if (d.action && 'weights' in d.action) {
+        weights = d.action.weights.map((w) => ({ arn: w.arn, weight: w.weight }));
+        writes++;
+        seen.push(d.action.weights.map((w) => `${w.name}=${w.weight}`).join(','));
+      }
+      now += d.requeueAfterMs ?? 0;
+    }
+    expect(seen).toEqual(['a=80,b=20', 'a=50,b=50', 'b=100']);
+    expect(writes).toBe(3);
+    expect(status).toMatchObject({ phase: 'Completed', stableVersion: '2.0.0' });
+  });
+});
+
+function hashOf(tgs: AWSTargetGroup[]): string {
+  return decide(observe({ cell: cell({ updateStrategy: steps3 }, { stableVersion: '1.0.0', ...verified({ a: 100 }) }), tgs, rule: liveRule({ a: 100 }) })).status.targetGroupsHash ?? '';
+}

@@ -1,0 +1,503 @@
+// The Cell's rollout decision, pure: (cell, observed state, now) → next status, at most one action, and
+// Events. Progress lives in the status (stable version, step index, step start, pending weights, abort),
+// so a restarted controller continues exactly where it stopped.
+//
+// Rules (see docs and ../shared semantics):
+// - the first version a Cell ever sees goes to 100 % at once;
+// - a version above the stable one runs the canary steps; one below it is swapped in at once (rollback);
+// - a step that changes weights advances only after the rule was read back with those weights;
+// - a failed gate puts the stable version back to 100 % in one write and blocklists the version;
+// - weights are split evenly per version, always sum to 100, and never point at a target group that is
+//   gone; more than 5 target groups in one forward action is refused before any weight moves.
+import semver from 'semver';
+import type { CellStatus } from '../../api/v1alpha1/cell.js';
+import type { ForwardWeight } from '../../aws/elbv2.js';
+import type { EventInput } from '../../runtime/events.js';
+import { metaTime } from '../../runtime/status.js';
+import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
+import { type CellAction, type Decision, type GateState, type Observed, gateFor, gateName, previousStatus, targetGroupsHash } from './model.js';
+import { withPhase, type Phase } from './phase.js';
+import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
+import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
+
+/** ALB accepts at most this many target groups in one forward action. */
+export const MAX_FORWARD_TARGET_GROUPS = 5;
+/** How long a written weight may take to show up in DescribeRules before it is written again. */
+export const READ_BACK_GRACE_MS = 10_000;
+/** How soon to look again while waiting for read-back. */
+const READ_BACK_POLL_MS = 1_000;
+/** Safety re-check while a gate runs (gates are also watched). */
+const GATE_POLL_MS = 30_000;
+
+/** The state of a pass, shared by the decision steps below. */
+interface Ctx {
+  readonly obs: Observed;
+  readonly prev: CellStatus;
+  readonly now: Date;
+  readonly stable: string | undefined;
+  readonly stableTGs: readonly VersionedTargetGroup[];
+  readonly target: string | undefined;
+  readonly targetTGs: readonly VersionedTargetGroup[];
+  readonly live: NonNullable<Extract<Observed['rule'], { kind: 'owned' }>['rule']> | undefined;
+}
+
+/** Decides the next status and at most one action. */
+export function decide(obs: Observed): Decision {
+  const problem = validate(obs);
+  if (problem) return invalid(obs, problem);
+  if (obs.rule.kind === 'foreign') return conflict(obs, obs.rule.arn, obs.rule.owner);
+  const ctx = context(obs);
+  if (obs.cell.spec.paused) return hold(ctx, 'Paused', 'spec.paused is set: weights and gates are frozen');
+  if (!ctx.live) return createRule(ctx);
+  if (ctx.stable === undefined || ctx.target === undefined) return bootstrap(ctx);
+  const order = compareVersions(ctx.target, ctx.stable);
+  if (order === 0) return steady(ctx);
+  if (order < 0) return rollback(ctx);
+  return rollout(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation and context
+
+function validate(obs: Observed): string | undefined {
+  return ingressProblem(obs) ?? rolloutProblem(obs);
+}
+
+function ingressProblem(obs: Observed): string | undefined {
+  const { spec } = obs.cell;
+  if (spec.ingress.type === 'AWSNetworkLoadBalancer') return 'spec.ingress.type AWSNetworkLoadBalancer is not supported yet; use AWSApplicationLoadBalancer';
+  const alb = spec.ingress.awsApplicationLoadBalancer;
+  if (!alb) return 'spec.ingress.awsApplicationLoadBalancer is required';
+  if (!alb.listenerARN) return 'spec.ingress.awsApplicationLoadBalancer.listenerARN is empty';
+  if (ruleConditions(alb.listener?.rule).length === 0) {
+    return 'spec.ingress.awsApplicationLoadBalancer.listener.rule needs at least one condition (hosts, pathPatterns, methods, sourceIPs, headers or queryStrings)';
+  }
+  return undefined;
+}
+
+function rolloutProblem(obs: Observed): string | undefined {
+  const { spec } = obs.cell;
+  if (spec.replicas !== undefined && spec.replicas < 1) return `spec.replicas must be at least 1 (got ${spec.replicas})`;
+  if (spec.version !== undefined && semver.valid(spec.version) !== spec.version) return `spec.version ${spec.version} is not strict semver`;
+  const startingStep = spec.updateStrategy?.canary?.analysis?.startingStep;
+  if (startingStep !== undefined && startingStep > stepsOf(obs.cell).length) return `spec.updateStrategy.canary.analysis.startingStep ${startingStep} is past the last step`;
+  return stepsProblem(stepsOf(obs.cell));
+}
+
+function context(obs: Observed): Ctx {
+  const prev = previousStatus(obs.cell);
+  const live = obs.rule.kind === 'owned' ? obs.rule.rule : undefined;
+  const stable = prev.stableVersion ?? (live ? liveMajorityVersion(obs, live.weights) : undefined);
+  const target = chooseTarget(obs);
+  return {
+    obs,
+    prev,
+    now: obs.now,
+    stable,
+    stableTGs: stable === undefined ? [] : (obs.targetGroups.byVersion.get(stable) ?? []),
+    target,
+    targetTGs: target === undefined ? [] : (obs.targetGroups.byVersion.get(target) ?? []),
+    live,
+  };
+}
+
+/** The version holding most of the live traffic, to adopt a rule when the status has no stable version. */
+function liveMajorityVersion(obs: Observed, weights: readonly ForwardWeight[]): string | undefined {
+  const byArn = new Map([...obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t.version]));
+  const totals = new Map<string, number>();
+  for (const w of weights) {
+    const version = byArn.get(w.arn);
+    if (version !== undefined) totals.set(version, (totals.get(version) ?? 0) + w.weight);
+  }
+  return [...totals.entries()].sort((a, b) => b[1] - a[1] || compareVersions(b[0], a[0]))[0]?.[0];
+}
+
+/** The version to run: the pinned one, else the highest not blocklisted. */
+function chooseTarget(obs: Observed): string | undefined {
+  if (obs.cell.spec.version !== undefined) return obs.cell.spec.version;
+  return versionsDescending(obs.targetGroups).find((v) => !blocked(obs.blocklist, v));
+}
+
+function replicas(ctx: Ctx): number {
+  return ctx.obs.cell.spec.replicas ?? 1;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Weights
+
+/** The weights of a state: `canary` percent on the target version, the rest on the stable one. */
+function weightsFor(ctx: Ctx, canary: number): WeightedTargetGroup[] {
+  if (ctx.stableTGs.length === 0) return splitWeights(100, ctx.targetTGs);
+  if (ctx.targetTGs.length === 0 || ctx.target === ctx.stable) return splitWeights(100, ctx.stableTGs);
+  return [...splitWeights(100 - canary, ctx.stableTGs), ...splitWeights(canary, ctx.targetTGs)].filter((w) => w.weight > 0);
+}
+
+/** Weights as status shows them: every target group in the rule, named when known. */
+function weightsStatus(ctx: Ctx, weights: readonly ForwardWeight[]): NonNullable<CellStatus['targetGroups']> {
+  const known = new Map([...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t]));
+  return weights
+    .map((w) => {
+      const tg = known.get(w.arn);
+      return { name: tg?.name ?? '(unknown)', arn: w.arn, ...(tg ? { version: tg.version } : {}), weight: w.weight };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
+}
+
+function canaryOf(ctx: Ctx, weights: readonly ForwardWeight[]): number {
+  const arns = new Set(ctx.targetTGs.map((t) => t.arn));
+  return weights.filter((w) => arns.has(w.arn)).reduce((n, w) => n + w.weight, 0);
+}
+
+type Ensure = { readonly done: true; readonly status: CellStatus } | { readonly done: false; readonly decision: Decision };
+
+/**
+ * Makes the live rule carry `desired` (and the spec's conditions and priority). Returns done once the
+ * rule was read back that way; otherwise the decision that writes (or waits for read-back).
+ */
+function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status: CellStatus, writeEvents: readonly EventInput[] = []): Ensure {
+  const live = ctx.live;
+  if (!live) throw new Error('ensureWeights needs the live rule');
+  const rule = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule;
+  const conditions = ruleConditions(rule);
+  const priority = rulePriority(rule);
+  const verified = { ...status, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live.weights), canaryWeight: canaryOf(ctx, live.weights) };
+  if (typeof live.priority === 'number' && live.priority !== priority) {
+    return { done: false, decision: { status: verified, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
+  }
+  const conditionsOk = sameConditions(live.conditions, conditions);
+  if (sameWeights(live.weights, desired) && conditionsOk) return { done: true, status: verified };
+  const pending = ctx.prev.pendingWeights;
+  if (conditionsOk && stillPropagating(ctx, desired)) return { done: false, decision: { status: { ...verified, pendingWeights: pending }, events: [], requeueAfterMs: READ_BACK_POLL_MS } };
+  const action: CellAction = { kind: 'SetWeights', ruleArn: live.arn, weights: desired, ...(conditionsOk ? {} : { conditions }) };
+  const events = [...writeEvents, ...driftEvents(ctx, desired, conditionsOk)];
+  const next = { ...verified, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } };
+  return { done: false, decision: { status: next, action, events, requeueAfterMs: 0 } };
+}
+
+/** True while weights just written may not show in DescribeRules yet (read-back grace period). */
+function stillPropagating(ctx: Ctx, desired: readonly WeightedTargetGroup[]): boolean {
+  const pending = ctx.prev.pendingWeights;
+  return pending !== undefined && sameWeights(pending.targetGroups, desired) && ctx.now.getTime() - Date.parse(pending.requestedAt) < READ_BACK_GRACE_MS;
+}
+
+/** An Event when the rule no longer has weights okra had verified on it: someone changed it by hand. */
+function driftEvents(ctx: Ctx, desired: readonly WeightedTargetGroup[], conditionsOk: boolean): EventInput[] {
+  const lastVerified = (ctx.prev.targetGroups ?? []).map((t) => ({ arn: t.arn, weight: t.weight }));
+  const hadDesired = ctx.prev.pendingWeights === undefined && lastVerified.length > 0 && sameWeights(lastVerified, desired);
+  if (!hadDesired && conditionsOk) return [];
+  const live = (ctx.live?.weights ?? []).map((w) => `${w.arn.split('/').slice(-2, -1)[0] ?? w.arn}=${w.weight}`).join(', ');
+  const what = conditionsOk ? `weights (${live})` : 'conditions';
+  return [{ type: 'Warning', reason: 'DriftCorrected', message: `listener rule ${what} were changed outside okra; restoring them` }];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// States
+
+function invalid(obs: Observed, problem: string): Decision {
+  const prev = previousStatus(obs.cell);
+  const events: EventInput[] = prev.message === problem ? [] : [{ type: 'Warning', reason: 'InvalidSpec', message: problem }];
+  return { status: withPhase(prev, { phase: 'InvalidSpec', reason: 'InvalidSpec', message: problem }, obs), events };
+}
+
+function conflict(obs: Observed, arn: string, owner: string | undefined): Decision {
+  const prev = previousStatus(obs.cell);
+  const priority = rulePriority(obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule);
+  const message = `the listener rule at priority ${priority} (${arn}) is not owned by this Cell${owner ? ` (owner: ${owner})` : ''}; okra will not modify it. Pick another priority, or annotate the Cell with okra.mumo.co/adopt-rule=true to take it over`;
+  const events: EventInput[] = prev.reason === 'RuleConflict' ? [] : [{ type: 'Warning', reason: 'RuleConflict', message }];
+  return { status: withPhase(prev, { phase: 'Degraded', reason: 'RuleConflict', message }, obs), events, requeueAfterMs: 60_000 };
+}
+
+function hold(ctx: Ctx, phase: Phase, message: string, reason = phase as string): Decision {
+  return { status: withPhase(ctx.prev, { phase, reason, message }, ctx.obs), events: [] };
+}
+
+function createRule(ctx: Ctx): Decision {
+  const fromStable = ctx.stableTGs.length > 0;
+  const weights = fromStable ? splitWeights(100, ctx.stableTGs) : splitWeights(100, ctx.targetTGs);
+  if (weights.length === 0 || (!fromStable && ctx.targetTGs.length < replicas(ctx))) return waitingForTargets(ctx);
+  const rule = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule;
+  const version = weights[0]?.version ?? '';
+  const status = withPhase(
+    { ...ctx.prev, pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } },
+    { phase: 'Progressing', reason: 'CreatingRule', message: `creating the listener rule with ${version} at 100%` },
+    ctx.obs,
+  );
+  const action: CellAction = { kind: 'CreateRule', priority: rulePriority(rule), conditions: ruleConditions(rule), weights };
+  const message = ctx.prev.ruleArn ? `listener rule was missing; recreating it with ${version} at 100%` : `creating the listener rule with ${version} at 100%`;
+  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: 0 };
+}
+
+function waitingForTargets(ctx: Ctx): Decision {
+  const have = ctx.targetTGs.length;
+  const message =
+    ctx.target === undefined
+      ? 'waiting for AWSTargetGroups matching the target group selector'
+      : `waiting for ${replicas(ctx)} target group(s) of version ${ctx.target} (have ${have})`;
+  return { status: withPhase(ctx.prev, { phase: 'Pending', reason: 'WaitingForTargetGroups', message }, ctx.obs), events: [] };
+}
+
+/** No stable version yet: the first version goes to 100 % at once. */
+function bootstrap(ctx: Ctx): Decision {
+  if (ctx.target === undefined || ctx.targetTGs.length < replicas(ctx)) return noTargetsWithRule(ctx);
+  const desired = splitWeights(100, ctx.targetTGs);
+  const message = `bootstrapping: ${ctx.target} takes 100% at once (nothing to canary against)`;
+  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'Bootstrapping', message), [{ type: 'Normal', reason: 'Bootstrap', message }]);
+  if (!ensured.done) return ensured.decision;
+  return complete(ctx, ensured.status, ctx.target, []);
+}
+
+/** A rule exists but no version can serve: keep the rule as it is, never empty it. */
+function noTargetsWithRule(ctx: Ctx): Decision {
+  if (ctx.target !== undefined || ctx.stable === undefined) return waitingForTargets(ctx);
+  return hold(ctx, 'Degraded', `no AWSTargetGroups left for any version (stable ${ctx.stable}); the listener rule is left as it is`, 'NoTargetGroups');
+}
+
+function progressing(ctx: Ctx, reason: string, message: string): CellStatus {
+  return withPhase(ctx.prev, { phase: 'Progressing', reason, message }, ctx.obs);
+}
+
+/** The target is the stable version: keep it at 100 %, re-split for scale-out/in, restore drift. */
+function steady(ctx: Ctx): Decision {
+  if (ctx.stableTGs.length === 0) return noTargetsWithRule(ctx);
+  const desired = splitWeights(100, ctx.stableTGs);
+  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'ApplyingWeights', `applying ${ctx.stable ?? ''} at 100% on ${desired.length} target group(s)`), scaleEvents(ctx, desired));
+  if (!ensured.done) return ensured.decision;
+  return complete(ctx, ensured.status, ctx.stable ?? '', []);
+}
+
+function scaleEvents(ctx: Ctx, desired: readonly WeightedTargetGroup[]): EventInput[] {
+  const before = (ctx.prev.targetGroups ?? []).filter((t) => t.weight > 0).map((t) => t.arn).sort();
+  const after = desired.map((w) => w.arn).sort();
+  if (ctx.prev.pendingWeights !== undefined || before.length === 0 || before.join() === after.join()) return [];
+  return [{ type: 'Normal', reason: 'Scaled', message: `${ctx.stable ?? ''} now spans ${after.length} target group(s) (was ${before.length}); re-split at once` }];
+}
+
+/** A completed, verified state (or an aborted one, which stays Degraded until the next rollout). */
+function complete(ctx: Ctx, status: CellStatus, version: string, events: readonly EventInput[]): Decision {
+  const steps = stepsOf(ctx.obs.cell).length;
+  const aborted = ctx.prev.abort === true && ctx.prev.desiredVersion !== undefined && ctx.prev.desiredVersion !== version;
+  const base = {
+    ...status,
+    stableVersion: version,
+    ...(aborted ? {} : { desiredVersion: version, currentStepIndex: steps, abort: undefined, abortedAt: undefined }),
+    promoteStep: undefined,
+    promoteFull: undefined,
+    gates: undefined,
+  };
+  const phase = aborted
+    ? { phase: 'Degraded' as const, reason: 'RolloutAborted', message: ctx.prev.message ?? `rollout of ${ctx.prev.desiredVersion ?? ''} was aborted` }
+    : { phase: 'Completed' as const, reason: 'Completed', message: `${version} serves 100% on ${ctx.stableTGs.length || ctx.targetTGs.length} target group(s)` };
+  const firstTime = ctx.prev.phase !== phase.phase || ctx.prev.stableVersion !== version;
+  const done: EventInput[] = firstTime && !aborted ? [{ type: 'Normal', reason: 'RolloutCompleted', message: phase.message }] : [];
+  return { status: withPhase(base, phase, ctx.obs), events: [...events, ...done] };
+}
+
+/** The target is below the stable version: swap at once, no steps (manual rollback). */
+function rollback(ctx: Ctx): Decision {
+  if (ctx.targetTGs.length === 0) return waitingForTargets(ctx);
+  const desired = splitWeights(100, ctx.targetTGs);
+  const message = `rolling back from ${ctx.stable ?? ''} to ${ctx.target ?? ''} at once`;
+  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'RollingBack', message), [{ type: 'Warning', reason: 'RolledBack', message }]);
+  if (!ensured.done) return ensured.decision;
+  return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rollout
+
+/** Why the target version may not start (or continue) its canary, or undefined. */
+function rolloutBlocker(ctx: Ctx): string | undefined {
+  const entry = ctx.target === undefined ? undefined : blocked(ctx.obs.blocklist, ctx.target);
+  if (entry && ctx.prev.abort !== true) return `version ${ctx.target ?? ''} is in the VersionBlocklist (${entry.cause}); remove it with okractl unblock to roll it out`;
+  if (ctx.targetTGs.length < replicas(ctx)) return `waiting for ${replicas(ctx)} target group(s) of version ${ctx.target ?? ''} (have ${ctx.targetTGs.length})`;
+  const count = ctx.stableTGs.length + ctx.targetTGs.length;
+  if (count > MAX_FORWARD_TARGET_GROUPS) {
+    return `a canary of ${ctx.target ?? ''} needs ${count} target groups in one forward action (${ctx.stableTGs.length} stable + ${ctx.targetTGs.length} canary); ALB allows ${MAX_FORWARD_TARGET_GROUPS}. Reduce the clusters per version`;
+  }
+  return undefined;
+}
+
+function rollout(ctx: Ctx): Decision {
+  if (ctx.stableTGs.length === 0) return stableGone(ctx);
+  const blocker = rolloutBlocker(ctx);
+  if (blocker) return heldAtStable(ctx, blocker);
+  const hash = targetGroupsHash(ctx.targetTGs);
+  const fresh = ctx.prev.desiredVersion !== ctx.target || ctx.prev.targetGroupsHash !== hash;
+  const started = fresh ? startRollout(ctx, hash) : { status: ctx.prev, events: [] as EventInput[] };
+  const next: Ctx = { ...ctx, prev: started.status };
+  if (next.prev.abort === true) return abortedHold(next);
+  const decision = runCurrentStep(next, hash);
+  return { ...decision, events: [...started.events, ...decision.events] };
+}
+
+/** The stable version has no target groups left: there is nothing to canary against or fall back to. */
+function stableGone(ctx: Ctx): Decision {
+  if (ctx.targetTGs.length < replicas(ctx)) return waitingForTargets(ctx);
+  const message = `stable ${ctx.stable ?? ''} has no target groups left: ${ctx.target ?? ''} takes 100% without steps`;
+  const ensured = ensureWeights(ctx, splitWeights(100, ctx.targetTGs), progressing(ctx, 'StableGone', message), [{ type: 'Warning', reason: 'StableGone', message }]);
+  if (!ensured.done) return ensured.decision;
+  return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
+}
+
+function heldAtStable(ctx: Ctx, reason: string): Decision {
+  const desired = splitWeights(100, ctx.stableTGs);
+  const ensured = ensureWeights(ctx, desired, ctx.prev);
+  if (!ensured.done) return ensured.decision;
+  const tooMany = reason.includes('forward action');
+  const phase = tooMany ? 'Degraded' : 'Pending';
+  const code = tooMany ? 'TooManyTargetGroups' : reason.includes('VersionBlocklist') ? 'VersionBlocked' : 'WaitingForTargetGroups';
+  const events: EventInput[] = tooMany && ctx.prev.reason !== code ? [{ type: 'Warning', reason: code, message: reason }] : [];
+  return { status: withPhase(ensured.status, { phase, reason: code, message: reason }, ctx.obs), events };
+}
+
+function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: EventInput[] } {
+  const inFlight = ctx.prev.desiredVersion !== undefined && ctx.prev.desiredVersion !== ctx.stable && ctx.prev.abort !== true;
+  const message = inFlight
+    ? `rollout of ${ctx.prev.desiredVersion ?? ''} superseded: ${ctx.target ?? ''} starts its steps against stable ${ctx.stable ?? ''}`
+    : `rolling out ${ctx.target ?? ''} over stable ${ctx.stable ?? ''}`;
+  const status: CellStatus = {
+    ...ctx.prev,
+    desiredVersion: ctx.target,
+    targetGroupsHash: hash,
+    currentStepIndex: 0,
+    currentStepStartedAt: metaTime(ctx.now),
+    abort: undefined,
+    abortedAt: undefined,
+    promoteStep: undefined,
+    promoteFull: undefined,
+    gates: undefined,
+  };
+  return { status, events: [{ type: 'Normal', reason: inFlight ? 'RolloutSuperseded' : 'RolloutStarted', message }] };
+}
+
+/** An aborted rollout stays on stable, Degraded, until retried or superseded. */
+function abortedHold(ctx: Ctx): Decision {
+  const desired = splitWeights(100, ctx.stableTGs);
+  const ensured = ensureWeights(ctx, desired, ctx.prev);
+  if (!ensured.done) return ensured.decision;
+  const message = ctx.prev.message ?? `rollout of ${ctx.target ?? ''} was aborted`;
+  return { status: withPhase(ensured.status, { phase: 'Degraded', reason: 'RolloutAborted', message }, ctx.obs), events: [] };
+}
+
+function runCurrentStep(ctx: Ctx, hash: string): Decision {
+  const steps = stepsOf(ctx.obs.cell);
+  const index = ctx.prev.promoteFull === true ? steps.length : Math.min(ctx.prev.currentStepIndex ?? 0, steps.length);
+  if (index >= steps.length) return promote(ctx);
+  const background = backgroundVerdict(ctx, index, hash);
+  if (background.kind === 'abort') return abort(ctx, background.cause, true);
+  const label = `step ${index + 1}/${steps.length}`;
+  const canary = canaryWeightAt(steps, index);
+  const ensured = ensureWeights(ctx, weightsFor(ctx, canary), progressing(ctx, 'ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`));
+  if (!ensured.done) return ensured.decision;
+  const held = backgroundHold(ctx, ensured.status, background, index);
+  return held ?? runStepKind(ctx, ensured.status, { index, label, hash });
+}
+
+/** Starts the background analysis, or holds on an inconclusive one, before the step itself runs. */
+function backgroundHold(ctx: Ctx, status: CellStatus, background: BackgroundVerdict, index: number): Decision | undefined {
+  if (background.kind === 'start') return startGate(ctx, status, { gate: 'background', stepIndex: index, name: background.name });
+  if (background.kind === 'inconclusive' && ctx.prev.promoteStep !== index) {
+    return waitPaused(ctx, status, `background analysis is Inconclusive (${background.message}); promote or abort`);
+  }
+  return undefined;
+}
+
+interface StepRef {
+  readonly index: number;
+  readonly label: string;
+  readonly hash: string;
+}
+
+function runStepKind(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
+  const step = stepsOf(ctx.obs.cell)[ref.index];
+  const kind = step ? stepKind(step) : undefined;
+  if (kind === 'setWeight' || step === undefined) return advance(ctx, status, ref.index);
+  if (kind === 'pause') return pauseStep(ctx, status, ref);
+  return gateStep(ctx, status, ref, kind === 'experiment' ? 'experiment' : 'analysis');
+}
+
+function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
+  const step = stepsOf(ctx.obs.cell)[ref.index];
+  const duration = step ? pauseDuration(step) : 'indefinite';
+  if (ctx.prev.promoteStep === ref.index) return advance(ctx, status, ref.index, 'promoted');
+  if (duration === 'indefinite' || duration === undefined) return waitPaused(ctx, status, `${ref.label}: paused until promoted (okractl promote)`);
+  const startedAt = Date.parse(ctx.prev.currentStepStartedAt ?? metaTime(ctx.now));
+  const endsAt = startedAt + duration;
+  const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
+  if (ctx.now.getTime() >= endsAt || gate?.phase === 'Successful') return advance(ctx, status, ref.index);
+  const name = gateName(ctx.obs.cell, ref.index, 'pause', ref.hash);
+  if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name });
+  const message = `${ref.label}: paused for ${Math.round(duration / 1000)}s, resumes at ${new Date(endsAt).toISOString()}`;
+  return { status: withPhase({ ...status, gates: [gateStatus(gate, ref.index)] }, { phase: 'Progressing', reason: 'Pausing', message }, ctx.obs), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
+}
+
+function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
+  const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
+  if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name: gateName(ctx.obs.cell, ref.index, kind, ref.hash) });
+  const withGate = { ...status, gates: [gateStatus(gate, ref.index), ...(status.gates ?? []).filter((g) => g.step === 'bg')] };
+  if (gate.phase === 'Successful') return advance(ctx, withGate, ref.index);
+  if (gate.phase === 'Failed' || gate.phase === 'Error') return abort({ ...ctx, prev: withGate }, `${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}`, true);
+  if (gate.phase === 'Inconclusive') {
+    if (ctx.prev.promoteStep === ref.index) return advance(ctx, withGate, ref.index, 'promoted');
+    return waitPaused(ctx, withGate, `${ref.label}: ${gate.kind} ${gate.name} is Inconclusive${gate.message ? ` (${gate.message})` : ''}; promote or abort`);
+  }
+  const message = `${ref.label}: waiting for ${gate.kind} ${gate.name} (${gate.phase})`;
+  return { status: withPhase(withGate, { phase: 'Progressing', reason: 'WaitingForGate', message }, ctx.obs), events: [], requeueAfterMs: GATE_POLL_MS };
+}
+
+function gateStatus(gate: GateState, step: number | 'bg'): NonNullable<CellStatus['gates']>[number] {
+  return { step: String(step), kind: gate.kind, name: gate.name, phase: gate.phase, ...(gate.message ? { message: gate.message } : {}) };
+}
+
+type BackgroundVerdict = { kind: 'start'; name: string } | { kind: 'abort'; cause: string } | { kind: 'inconclusive'; message: string } | { kind: 'none' };
+
+function backgroundVerdict(ctx: Ctx, index: number, hash: string): BackgroundVerdict {
+  const analysis = ctx.obs.cell.spec.updateStrategy?.canary?.analysis;
+  if (!analysis?.templates?.length || index < (analysis.startingStep ?? 0)) return { kind: 'none' };
+  const gate = gateFor(ctx.obs.backgroundGate, 'bg', hash);
+  return gate ? verdictOf(gate) : { kind: 'start', name: gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
+}
+
+function verdictOf(gate: GateState): BackgroundVerdict {
+  if (gate.phase === 'Failed' || gate.phase === 'Error') return { kind: 'abort', cause: `background ${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}` };
+  if (gate.phase === 'Inconclusive') return { kind: 'inconclusive', message: gate.message ?? gate.name };
+  return { kind: 'none' };
+}
+
+function startGate(ctx: Ctx, status: CellStatus, { gate, stepIndex, name }: { gate: 'step' | 'background'; stepIndex: number; name: string }): Decision {
+  const message = `step ${stepIndex + 1}/${stepsOf(ctx.obs.cell).length}: starting ${gate === 'background' ? 'background analysis' : 'gate'} ${name}`;
+  return { status: withPhase(status, { phase: 'Progressing', reason: 'StartingGate', message }, ctx.obs), action: { kind: 'StartGate', gate, stepIndex, name }, events: [], requeueAfterMs: 0 };
+}
+
+function waitPaused(ctx: Ctx, status: CellStatus, message: string): Decision {
+  const events: EventInput[] = ctx.prev.phase === 'Paused' && ctx.prev.message === message ? [] : [{ type: 'Normal', reason: 'Paused', message }];
+  return { status: withPhase(status, { phase: 'Paused', reason: 'WaitingForPromotion', message }, ctx.obs), events };
+}
+
+function advance(ctx: Ctx, status: CellStatus, index: number, how = 'passed'): Decision {
+  const steps = stepsOf(ctx.obs.cell);
+  const next: CellStatus = { ...status, currentStepIndex: index + 1, currentStepStartedAt: metaTime(ctx.now), promoteStep: undefined, gates: (status.gates ?? []).filter((g) => g.step === 'bg') };
+  const message = `step ${index + 1}/${steps.length} ${how}`;
+  return { status: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, ctx.obs), events: [{ type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` }], requeueAfterMs: 0 };
+}
+
+/** All steps passed (or promote --full): the target version takes 100 % and becomes stable. */
+function promote(ctx: Ctx): Decision {
+  const desired = splitWeights(100, ctx.targetTGs);
+  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'Promoting', `all steps passed: promoting ${ctx.target ?? ''} to 100%`));
+  if (!ensured.done) return ensured.decision;
+  return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
+}
+
+/** A failed gate (or okractl abort): stable back to 100 % in one write; optionally blocklist the version. */
+function abort(ctx: Ctx, cause: string, blocklist: boolean): Decision {
+  const weights = splitWeights(100, ctx.stableTGs);
+  const message = `rolled back ${ctx.target ?? ''} to ${ctx.stable ?? ''}: ${cause}`;
+  const status = withPhase(
+    { ...ctx.prev, abort: true, abortedAt: metaTime(ctx.now), pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } },
+    { phase: 'Degraded', reason: 'RolloutAborted', message },
+    ctx.obs,
+  );
+  const action: CellAction = { kind: 'Abort', ruleArn: ctx.live?.arn ?? '', weights, version: ctx.target ?? '', cause, blocklist };
+  return { status, action, events: [{ type: 'Warning', reason: 'RolloutAborted', message }], requeueAfterMs: 0 };
+}

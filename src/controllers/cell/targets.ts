@@ -1,0 +1,79 @@
+// Which AWSTargetGroups belong to a Cell, their versions, and how weight is split across them. Pure.
+import semver from 'semver';
+import { DEFAULT_VERSION_LABEL, type Cell } from '../../api/v1alpha1/cell.js';
+import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
+
+/** A target group with its version. */
+export interface VersionedTargetGroup {
+  readonly name: string;
+  readonly arn: string;
+  readonly version: string;
+}
+
+/** A target group with a weight, as written to the rule and shown in status. */
+export interface WeightedTargetGroup extends VersionedTargetGroup {
+  readonly weight: number;
+}
+
+/** The Cell's target groups grouped by version, and those ignored with the reason. */
+export interface TargetSelection {
+  /** Version → target groups, each list sorted by name. */
+  readonly byVersion: ReadonlyMap<string, readonly VersionedTargetGroup[]>;
+  readonly ignored: readonly { name: string; reason: string }[];
+}
+
+/** The selector and version labels of a Cell's ALB ingress. */
+function selectorOf(cell: Cell): { matchLabels: Record<string, string>; versionLabels: readonly string[] } {
+  const selector = cell.spec.ingress.awsApplicationLoadBalancer?.targetGroupSelector;
+  const labels = selector?.versionLabels?.length ? selector.versionLabels : [DEFAULT_VERSION_LABEL];
+  return { matchLabels: selector?.matchLabels ?? {}, versionLabels: labels };
+}
+
+/** True when an AWSTargetGroup carries every label of the Cell's selector. */
+export function selectsTargetGroup(cell: Cell, tg: AWSTargetGroup): boolean {
+  return Object.entries(selectorOf(cell).matchLabels).every(([k, v]) => tg.metadata.labels?.[k] === v);
+}
+
+/** Groups the Cell's target groups by strict semver version; anything else is ignored with a reason. */
+export function selectTargetGroups(cell: Cell, all: readonly AWSTargetGroup[]): TargetSelection {
+  const { versionLabels } = selectorOf(cell);
+  const byVersion = new Map<string, VersionedTargetGroup[]>();
+  const ignored: { name: string; reason: string }[] = [];
+  for (const tg of all.filter((t) => t.metadata.namespace === cell.metadata.namespace && selectsTargetGroup(cell, t))) {
+    const name = tg.metadata.name ?? '';
+    const raw = versionLabels.map((k) => tg.metadata.labels?.[k]).find((v) => v !== undefined && v !== '');
+    const version = raw === undefined ? null : semver.valid(raw, { loose: false });
+    if (raw === undefined) ignored.push({ name, reason: `no version label (${versionLabels.join(', ')})` });
+    else if (version === null || version !== raw) ignored.push({ name, reason: `version ${JSON.stringify(raw)} is not strict semver` });
+    else if (!tg.spec.arn) ignored.push({ name, reason: 'spec.arn is empty' });
+    else byVersion.set(version, [...(byVersion.get(version) ?? []), { name, arn: tg.spec.arn, version }]);
+  }
+  for (const [version, tgs] of byVersion) byVersion.set(version, [...tgs].sort((a, b) => a.name.localeCompare(b.name)));
+  return { byVersion, ignored: ignored.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** Versions present, highest first. */
+export function versionsDescending(selection: TargetSelection): string[] {
+  return [...selection.byVersion.keys()].sort(semver.rcompare);
+}
+
+/** The blocklist entry for a version, if any. */
+export function blocked(blocklist: readonly BlockedVersion[], version: string): BlockedVersion | undefined {
+  return blocklist.find((b) => b.version === version);
+}
+
+/**
+ * Splits `total` percent evenly across target groups (sorted by name); the remainder goes to the last,
+ * as in the original okra: 100 over 3 → 33, 33, 34.
+ */
+export function splitWeights(total: number, tgs: readonly VersionedTargetGroup[]): WeightedTargetGroup[] {
+  if (tgs.length === 0) return [];
+  const each = Math.floor(total / tgs.length);
+  return tgs.map((tg, i) => ({ ...tg, weight: i === tgs.length - 1 ? total - each * (tgs.length - 1) : each }));
+}
+
+/** Compares two versions (semver precedence). */
+export function compareVersions(a: string, b: string): number {
+  return semver.compare(a, b);
+}
