@@ -36,6 +36,8 @@ interface MotoData {
 /** The running authenticator. */
 export class EksAuthenticator {
   private stsEndpoint: string | undefined;
+  /** Secrets learnt from moto; a key's secret never changes, so each is looked up once. */
+  private readonly learnt = new Map<string, SigningSecret>();
   /** Every review, for tests to inspect. */
   readonly reviews: Review[] = [];
 
@@ -111,8 +113,9 @@ export class EksAuthenticator {
     }
     const shapeError = this.checkShape(url);
     if (shapeError) return { authenticated: false, error: shapeError };
-    const secrets = await this.knownSecrets();
-    const verified = verifyPresignedUrl(url, { 'x-k8s-aws-id': this.options.clusterId }, (id) => secrets.get(id));
+    const accessKeyId = (url.searchParams.get('X-Amz-Credential') ?? '').split('/')[0] ?? '';
+    const secret = await this.secretFor(accessKeyId);
+    const verified = verifyPresignedUrl(url, { 'x-k8s-aws-id': this.options.clusterId }, (id) => (id === accessKeyId ? secret : undefined));
     if (!verified.ok) return { authenticated: false, error: verified.reason };
     const arn = await this.callerArn(url);
     return { authenticated: true, username: canonicalArn(arn), uid: `aws-iam-authenticator:${verified.accessKeyId}` };
@@ -133,16 +136,22 @@ export class EksAuthenticator {
     return undefined;
   }
 
-  private async knownSecrets(): Promise<Map<string, SigningSecret>> {
-    const secrets = new Map<string, SigningSecret>(
-      Object.entries(this.options.staticSecrets ?? {}).map(([id, secretAccessKey]) => [id, { secretAccessKey }]),
-    );
-    const data = (await (await fetch(`${this.stsEndpoint ?? ''}/moto-api/data.json`)).json()) as MotoData;
-    for (const key of data.iam?.AccessKey ?? []) secrets.set(key.access_key_id, { secretAccessKey: key.secret_access_key });
-    for (const role of data.sts?.AssumedRole ?? []) {
-      secrets.set(role.access_key_id, { secretAccessKey: role.secret_access_key, sessionToken: role.session_token });
+  /**
+   * The secret of an access key: a static test key, or one moto issued (IAM access keys, assumed-role
+   * credentials), read from moto's state dump. The dump is large and slow on a busy moto, so it is read
+   * only for a key not seen before.
+   */
+  private async secretFor(accessKeyId: string): Promise<SigningSecret | undefined> {
+    const fixed = this.options.staticSecrets?.[accessKeyId];
+    if (fixed !== undefined) return { secretAccessKey: fixed };
+    if (!this.learnt.has(accessKeyId)) {
+      const data = (await (await fetch(`${this.stsEndpoint ?? ''}/moto-api/data.json`)).json()) as MotoData;
+      for (const key of data.iam?.AccessKey ?? []) this.learnt.set(key.access_key_id, { secretAccessKey: key.secret_access_key });
+      for (const role of data.sts?.AssumedRole ?? []) {
+        this.learnt.set(role.access_key_id, { secretAccessKey: role.secret_access_key, sessionToken: role.session_token });
+      }
     }
-    return secrets;
+    return this.learnt.get(accessKeyId);
   }
 
   private async callerArn(url: URL): Promise<string> {

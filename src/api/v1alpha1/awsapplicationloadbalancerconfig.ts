@@ -13,6 +13,9 @@ export const AWSApplicationLoadBalancerConfigSpecSchema = z.object({
   listener: ListenerSchema.optional().describe('The rule to create or keep in sync on the listener.'),
 });
 
+/** AWSApplicationLoadBalancerConfig spec. */
+export type AWSApplicationLoadBalancerConfigSpec = z.infer<typeof AWSApplicationLoadBalancerConfigSpecSchema>;
+
 /** Status of an AWSApplicationLoadBalancerConfig. */
 export const AWSApplicationLoadBalancerConfigStatusSchema = z.object({
   ...syncStatusFields,

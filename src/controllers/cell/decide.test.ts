@@ -173,7 +173,7 @@ describe('decide: canary steps', () => {
   it('starts a new version at its first step: 20% on the canary', () => {
     const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
     expect(weightsOf(d)).toEqual({ a: 80, b: 20 });
-    expect(d.status).toMatchObject({ desiredVersion: '2.0.0', currentStepIndex: 0, currentStepStartedAt: '2026-11-22T12:00:00Z', phase: 'Progressing' });
+    expect(d.status).toMatchObject({ desiredVersion: '2.0.0', currentStepIndex: 0, currentStepStartedAt: '2026-11-22T12:00:00.000Z', phase: 'Progressing' });
     expect(d.status.pendingWeights?.targetGroups).toHaveLength(2);
     expect(reasons(d)).toEqual(['RolloutStarted']);
   });

@@ -13,10 +13,9 @@ import semver from 'semver';
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
 import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
-import { metaTime } from '../../runtime/status.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { type CellAction, type Decision, type GateState, type Observed, gateFor, gateName, previousStatus, targetGroupsHash } from './model.js';
-import { withPhase, type Phase } from './phase.js';
+import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
 import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
 
@@ -43,6 +42,18 @@ interface Ctx {
 
 /** Decides the next status and at most one action. */
 export function decide(obs: Observed): Decision {
+  const decision = route(obs);
+  return { ...decision, status: withCanaryWeight(decision.status) };
+}
+
+/** canaryWeight: the share of the desired version in the last verified weights. */
+function withCanaryWeight(status: CellStatus): CellStatus {
+  if (!status.targetGroups || status.desiredVersion === undefined) return status;
+  const weight = status.targetGroups.filter((t) => t.version === status.desiredVersion).reduce((n, t) => n + t.weight, 0);
+  return { ...status, canaryWeight: weight };
+}
+
+function route(obs: Observed): Decision {
   const problem = validate(obs);
   if (problem) return invalid(obs, problem);
   if (obs.rule.kind === 'foreign') return conflict(obs, obs.rule.arn, obs.rule.owner);
@@ -143,35 +154,43 @@ function weightsStatus(ctx: Ctx, weights: readonly ForwardWeight[]): NonNullable
     .sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
 }
 
-function canaryOf(ctx: Ctx, weights: readonly ForwardWeight[]): number {
-  const arns = new Set(ctx.targetTGs.map((t) => t.arn));
-  return weights.filter((w) => arns.has(w.arn)).reduce((n, w) => n + w.weight, 0);
-}
-
 type Ensure = { readonly done: true; readonly status: CellStatus } | { readonly done: false; readonly decision: Decision };
 
+/** What ensureWeights shows while it writes or waits, and the Events of the write. */
+interface Pending {
+  readonly phase: PhaseInput;
+  readonly events?: readonly EventInput[];
+}
+
 /**
- * Makes the live rule carry `desired` (and the spec's conditions and priority). Returns done once the
- * rule was read back that way; otherwise the decision that writes (or waits for read-back).
+ * Makes the live rule carry `desired` (and the spec's conditions and priority). Returns done (with
+ * `status` plus the verified weights, phase untouched) once the rule was read back that way; otherwise
+ * the decision that writes (or waits for read-back), in the `pending` phase.
  */
-function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status: CellStatus, writeEvents: readonly EventInput[] = []): Ensure {
+function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status: CellStatus, pending: Pending): Ensure {
   const live = ctx.live;
   if (!live) throw new Error('ensureWeights needs the live rule');
   const rule = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule;
   const conditions = ruleConditions(rule);
   const priority = rulePriority(rule);
-  const verified = { ...status, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live.weights), canaryWeight: canaryOf(ctx, live.weights) };
+  const verified = { ...status, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live.weights) };
+  const shown = withPhase(verified, pending.phase, phaseContext(ctx.obs));
   if (typeof live.priority === 'number' && live.priority !== priority) {
-    return { done: false, decision: { status: verified, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
+    return { done: false, decision: { status: shown, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
   }
   const conditionsOk = sameConditions(live.conditions, conditions);
   if (sameWeights(live.weights, desired) && conditionsOk) return { done: true, status: verified };
-  const pending = ctx.prev.pendingWeights;
-  if (conditionsOk && stillPropagating(ctx, desired)) return { done: false, decision: { status: { ...verified, pendingWeights: pending }, events: [], requeueAfterMs: READ_BACK_POLL_MS } };
+  if (conditionsOk && stillPropagating(ctx, desired)) {
+    return { done: false, decision: { status: { ...shown, pendingWeights: ctx.prev.pendingWeights }, events: [], requeueAfterMs: READ_BACK_POLL_MS } };
+  }
   const action: CellAction = { kind: 'SetWeights', ruleArn: live.arn, weights: desired, ...(conditionsOk ? {} : { conditions }) };
-  const events = [...writeEvents, ...driftEvents(ctx, desired, conditionsOk)];
-  const next = { ...verified, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } };
+  const events = [...(pending.events ?? []), ...driftEvents(ctx, desired, conditionsOk)];
+  const next = { ...shown, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } };
   return { done: false, decision: { status: next, action, events, requeueAfterMs: 0 } };
+}
+
+function progressing(reason: string, message: string): PhaseInput {
+  return { phase: 'Progressing', reason, message };
 }
 
 /** True while weights just written may not show in DescribeRules yet (read-back grace period). */
@@ -196,7 +215,7 @@ function driftEvents(ctx: Ctx, desired: readonly WeightedTargetGroup[], conditio
 function invalid(obs: Observed, problem: string): Decision {
   const prev = previousStatus(obs.cell);
   const events: EventInput[] = prev.message === problem ? [] : [{ type: 'Warning', reason: 'InvalidSpec', message: problem }];
-  return { status: withPhase(prev, { phase: 'InvalidSpec', reason: 'InvalidSpec', message: problem }, obs), events };
+  return { status: withPhase(prev, { phase: 'InvalidSpec', reason: 'InvalidSpec', message: problem }, phaseContext(obs)), events };
 }
 
 function conflict(obs: Observed, arn: string, owner: string | undefined): Decision {
@@ -204,11 +223,11 @@ function conflict(obs: Observed, arn: string, owner: string | undefined): Decisi
   const priority = rulePriority(obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule);
   const message = `the listener rule at priority ${priority} (${arn}) is not owned by this Cell${owner ? ` (owner: ${owner})` : ''}; okra will not modify it. Pick another priority, or annotate the Cell with okra.mumo.co/adopt-rule=true to take it over`;
   const events: EventInput[] = prev.reason === 'RuleConflict' ? [] : [{ type: 'Warning', reason: 'RuleConflict', message }];
-  return { status: withPhase(prev, { phase: 'Degraded', reason: 'RuleConflict', message }, obs), events, requeueAfterMs: 60_000 };
+  return { status: withPhase(prev, { phase: 'Degraded', reason: 'RuleConflict', message }, phaseContext(obs)), events, requeueAfterMs: 60_000 };
 }
 
 function hold(ctx: Ctx, phase: Phase, message: string, reason = phase as string): Decision {
-  return { status: withPhase(ctx.prev, { phase, reason, message }, ctx.obs), events: [] };
+  return { status: withPhase(ctx.prev, { phase, reason, message }, phaseContext(ctx.obs)), events: [] };
 }
 
 function createRule(ctx: Ctx): Decision {
@@ -218,7 +237,7 @@ function createRule(ctx: Ctx): Decision {
   const rule = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule;
   const version = weights[0]?.version ?? '';
   const status = withPhase(
-    { ...ctx.prev, pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } },
+    { ...ctx.prev, pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } },
     { phase: 'Progressing', reason: 'CreatingRule', message: `creating the listener rule with ${version} at 100%` },
     ctx.obs,
   );
@@ -233,7 +252,7 @@ function waitingForTargets(ctx: Ctx): Decision {
     ctx.target === undefined
       ? 'waiting for AWSTargetGroups matching the target group selector'
       : `waiting for ${replicas(ctx)} target group(s) of version ${ctx.target} (have ${have})`;
-  return { status: withPhase(ctx.prev, { phase: 'Pending', reason: 'WaitingForTargetGroups', message }, ctx.obs), events: [] };
+  return { status: withPhase(ctx.prev, { phase: 'Pending', reason: 'WaitingForTargetGroups', message }, phaseContext(ctx.obs)), events: [] };
 }
 
 /** No stable version yet: the first version goes to 100 % at once. */
@@ -241,7 +260,7 @@ function bootstrap(ctx: Ctx): Decision {
   if (ctx.target === undefined || ctx.targetTGs.length < replicas(ctx)) return noTargetsWithRule(ctx);
   const desired = splitWeights(100, ctx.targetTGs);
   const message = `bootstrapping: ${ctx.target} takes 100% at once (nothing to canary against)`;
-  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'Bootstrapping', message), [{ type: 'Normal', reason: 'Bootstrap', message }]);
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: progressing('Bootstrapping', message), events: [{ type: 'Normal', reason: 'Bootstrap', message }] });
   if (!ensured.done) return ensured.decision;
   return complete(ctx, ensured.status, ctx.target, []);
 }
@@ -252,15 +271,15 @@ function noTargetsWithRule(ctx: Ctx): Decision {
   return hold(ctx, 'Degraded', `no AWSTargetGroups left for any version (stable ${ctx.stable}); the listener rule is left as it is`, 'NoTargetGroups');
 }
 
-function progressing(ctx: Ctx, reason: string, message: string): CellStatus {
-  return withPhase(ctx.prev, { phase: 'Progressing', reason, message }, ctx.obs);
-}
 
 /** The target is the stable version: keep it at 100 %, re-split for scale-out/in, restore drift. */
 function steady(ctx: Ctx): Decision {
   if (ctx.stableTGs.length === 0) return noTargetsWithRule(ctx);
   const desired = splitWeights(100, ctx.stableTGs);
-  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'ApplyingWeights', `applying ${ctx.stable ?? ''} at 100% on ${desired.length} target group(s)`), scaleEvents(ctx, desired));
+  const ensured = ensureWeights(ctx, desired, ctx.prev, {
+    phase: progressing('ApplyingWeights', `applying ${ctx.stable ?? ''} at 100% on ${desired.length} target group(s)`),
+    events: scaleEvents(ctx, desired),
+  });
   if (!ensured.done) return ensured.decision;
   return complete(ctx, ensured.status, ctx.stable ?? '', []);
 }
@@ -289,7 +308,7 @@ function complete(ctx: Ctx, status: CellStatus, version: string, events: readonl
     : { phase: 'Completed' as const, reason: 'Completed', message: `${version} serves 100% on ${ctx.stableTGs.length || ctx.targetTGs.length} target group(s)` };
   const firstTime = ctx.prev.phase !== phase.phase || ctx.prev.stableVersion !== version;
   const done: EventInput[] = firstTime && !aborted ? [{ type: 'Normal', reason: 'RolloutCompleted', message: phase.message }] : [];
-  return { status: withPhase(base, phase, ctx.obs), events: [...events, ...done] };
+  return { status: withPhase(base, phase, phaseContext(ctx.obs)), events: [...events, ...done] };
 }
 
 /** The target is below the stable version: swap at once, no steps (manual rollback). */
@@ -297,7 +316,7 @@ function rollback(ctx: Ctx): Decision {
   if (ctx.targetTGs.length === 0) return waitingForTargets(ctx);
   const desired = splitWeights(100, ctx.targetTGs);
   const message = `rolling back from ${ctx.stable ?? ''} to ${ctx.target ?? ''} at once`;
-  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'RollingBack', message), [{ type: 'Warning', reason: 'RolledBack', message }]);
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: progressing('RollingBack', message), events: [{ type: 'Warning', reason: 'RolledBack', message }] });
   if (!ensured.done) return ensured.decision;
   return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
 }
@@ -334,20 +353,20 @@ function rollout(ctx: Ctx): Decision {
 function stableGone(ctx: Ctx): Decision {
   if (ctx.targetTGs.length < replicas(ctx)) return waitingForTargets(ctx);
   const message = `stable ${ctx.stable ?? ''} has no target groups left: ${ctx.target ?? ''} takes 100% without steps`;
-  const ensured = ensureWeights(ctx, splitWeights(100, ctx.targetTGs), progressing(ctx, 'StableGone', message), [{ type: 'Warning', reason: 'StableGone', message }]);
+  const ensured = ensureWeights(ctx, splitWeights(100, ctx.targetTGs), ctx.prev, { phase: progressing('StableGone', message), events: [{ type: 'Warning', reason: 'StableGone', message }] });
   if (!ensured.done) return ensured.decision;
   return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
 }
 
 function heldAtStable(ctx: Ctx, reason: string): Decision {
   const desired = splitWeights(100, ctx.stableTGs);
-  const ensured = ensureWeights(ctx, desired, ctx.prev);
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: progressing('RestoringStable', `${reason}; keeping ${ctx.stable ?? ''} at 100%`) });
   if (!ensured.done) return ensured.decision;
   const tooMany = reason.includes('forward action');
   const phase = tooMany ? 'Degraded' : 'Pending';
   const code = tooMany ? 'TooManyTargetGroups' : reason.includes('VersionBlocklist') ? 'VersionBlocked' : 'WaitingForTargetGroups';
   const events: EventInput[] = tooMany && ctx.prev.reason !== code ? [{ type: 'Warning', reason: code, message: reason }] : [];
-  return { status: withPhase(ensured.status, { phase, reason: code, message: reason }, ctx.obs), events };
+  return { status: withPhase(ensured.status, { phase, reason: code, message: reason }, phaseContext(ctx.obs)), events };
 }
 
 function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: EventInput[] } {
@@ -360,7 +379,7 @@ function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: Eve
     desiredVersion: ctx.target,
     targetGroupsHash: hash,
     currentStepIndex: 0,
-    currentStepStartedAt: metaTime(ctx.now),
+    currentStepStartedAt: ctx.now.toISOString(),
     abort: undefined,
     abortedAt: undefined,
     promoteStep: undefined,
@@ -373,10 +392,10 @@ function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: Eve
 /** An aborted rollout stays on stable, Degraded, until retried or superseded. */
 function abortedHold(ctx: Ctx): Decision {
   const desired = splitWeights(100, ctx.stableTGs);
-  const ensured = ensureWeights(ctx, desired, ctx.prev);
-  if (!ensured.done) return ensured.decision;
   const message = ctx.prev.message ?? `rollout of ${ctx.target ?? ''} was aborted`;
-  return { status: withPhase(ensured.status, { phase: 'Degraded', reason: 'RolloutAborted', message }, ctx.obs), events: [] };
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: { phase: 'Degraded', reason: 'RolloutAborted', message } });
+  if (!ensured.done) return ensured.decision;
+  return { status: withPhase(ensured.status, { phase: 'Degraded', reason: 'RolloutAborted', message }, phaseContext(ctx.obs)), events: [] };
 }
 
 function runCurrentStep(ctx: Ctx, hash: string): Decision {
@@ -387,7 +406,7 @@ function runCurrentStep(ctx: Ctx, hash: string): Decision {
   if (background.kind === 'abort') return abort(ctx, background.cause, true);
   const label = `step ${index + 1}/${steps.length}`;
   const canary = canaryWeightAt(steps, index);
-  const ensured = ensureWeights(ctx, weightsFor(ctx, canary), progressing(ctx, 'ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`));
+  const ensured = ensureWeights(ctx, weightsFor(ctx, canary), ctx.prev, { phase: progressing('ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`) });
   if (!ensured.done) return ensured.decision;
   const held = backgroundHold(ctx, ensured.status, background, index);
   return held ?? runStepKind(ctx, ensured.status, { index, label, hash });
@@ -421,14 +440,14 @@ function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
   const duration = step ? pauseDuration(step) : 'indefinite';
   if (ctx.prev.promoteStep === ref.index) return advance(ctx, status, ref.index, 'promoted');
   if (duration === 'indefinite' || duration === undefined) return waitPaused(ctx, status, `${ref.label}: paused until promoted (okractl promote)`);
-  const startedAt = Date.parse(ctx.prev.currentStepStartedAt ?? metaTime(ctx.now));
+  const startedAt = Date.parse(ctx.prev.currentStepStartedAt ?? ctx.now.toISOString());
   const endsAt = startedAt + duration;
   const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
   if (ctx.now.getTime() >= endsAt || gate?.phase === 'Successful') return advance(ctx, status, ref.index);
   const name = gateName(ctx.obs.cell, ref.index, 'pause', ref.hash);
   if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name });
   const message = `${ref.label}: paused for ${Math.round(duration / 1000)}s, resumes at ${new Date(endsAt).toISOString()}`;
-  return { status: withPhase({ ...status, gates: [gateStatus(gate, ref.index)] }, { phase: 'Progressing', reason: 'Pausing', message }, ctx.obs), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
+  return { status: withPhase({ ...status, gates: [gateStatus(gate, ref.index)] }, { phase: 'Progressing', reason: 'Pausing', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
 }
 
 function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
@@ -442,7 +461,7 @@ function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' |
     return waitPaused(ctx, withGate, `${ref.label}: ${gate.kind} ${gate.name} is Inconclusive${gate.message ? ` (${gate.message})` : ''}; promote or abort`);
   }
   const message = `${ref.label}: waiting for ${gate.kind} ${gate.name} (${gate.phase})`;
-  return { status: withPhase(withGate, { phase: 'Progressing', reason: 'WaitingForGate', message }, ctx.obs), events: [], requeueAfterMs: GATE_POLL_MS };
+  return { status: withPhase(withGate, { phase: 'Progressing', reason: 'WaitingForGate', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: GATE_POLL_MS };
 }
 
 function gateStatus(gate: GateState, step: number | 'bg'): NonNullable<CellStatus['gates']>[number] {
@@ -466,25 +485,25 @@ function verdictOf(gate: GateState): BackgroundVerdict {
 
 function startGate(ctx: Ctx, status: CellStatus, { gate, stepIndex, name }: { gate: 'step' | 'background'; stepIndex: number; name: string }): Decision {
   const message = `step ${stepIndex + 1}/${stepsOf(ctx.obs.cell).length}: starting ${gate === 'background' ? 'background analysis' : 'gate'} ${name}`;
-  return { status: withPhase(status, { phase: 'Progressing', reason: 'StartingGate', message }, ctx.obs), action: { kind: 'StartGate', gate, stepIndex, name }, events: [], requeueAfterMs: 0 };
+  return { status: withPhase(status, { phase: 'Progressing', reason: 'StartingGate', message }, phaseContext(ctx.obs)), action: { kind: 'StartGate', gate, stepIndex, name }, events: [], requeueAfterMs: 0 };
 }
 
 function waitPaused(ctx: Ctx, status: CellStatus, message: string): Decision {
   const events: EventInput[] = ctx.prev.phase === 'Paused' && ctx.prev.message === message ? [] : [{ type: 'Normal', reason: 'Paused', message }];
-  return { status: withPhase(status, { phase: 'Paused', reason: 'WaitingForPromotion', message }, ctx.obs), events };
+  return { status: withPhase(status, { phase: 'Paused', reason: 'WaitingForPromotion', message }, phaseContext(ctx.obs)), events };
 }
 
 function advance(ctx: Ctx, status: CellStatus, index: number, how = 'passed'): Decision {
   const steps = stepsOf(ctx.obs.cell);
-  const next: CellStatus = { ...status, currentStepIndex: index + 1, currentStepStartedAt: metaTime(ctx.now), promoteStep: undefined, gates: (status.gates ?? []).filter((g) => g.step === 'bg') };
+  const next: CellStatus = { ...status, currentStepIndex: index + 1, currentStepStartedAt: ctx.now.toISOString(), promoteStep: undefined, gates: (status.gates ?? []).filter((g) => g.step === 'bg') };
   const message = `step ${index + 1}/${steps.length} ${how}`;
-  return { status: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, ctx.obs), events: [{ type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` }], requeueAfterMs: 0 };
+  return { status: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, phaseContext(ctx.obs)), events: [{ type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` }], requeueAfterMs: 0 };
 }
 
 /** All steps passed (or promote --full): the target version takes 100 % and becomes stable. */
 function promote(ctx: Ctx): Decision {
   const desired = splitWeights(100, ctx.targetTGs);
-  const ensured = ensureWeights(ctx, desired, progressing(ctx, 'Promoting', `all steps passed: promoting ${ctx.target ?? ''} to 100%`));
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: progressing('Promoting', `all steps passed: promoting ${ctx.target ?? ''} to 100%`) });
   if (!ensured.done) return ensured.decision;
   return complete({ ...ctx, stableTGs: ctx.targetTGs }, ensured.status, ctx.target ?? '', []);
 }
@@ -494,7 +513,7 @@ function abort(ctx: Ctx, cause: string, blocklist: boolean): Decision {
   const weights = splitWeights(100, ctx.stableTGs);
   const message = `rolled back ${ctx.target ?? ''} to ${ctx.stable ?? ''}: ${cause}`;
   const status = withPhase(
-    { ...ctx.prev, abort: true, abortedAt: metaTime(ctx.now), pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: metaTime(ctx.now) } },
+    { ...ctx.prev, abort: true, abortedAt: ctx.now.toISOString(), pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } },
     { phase: 'Degraded', reason: 'RolloutAborted', message },
     ctx.obs,
   );

@@ -3,7 +3,6 @@
 // works for each; lastTransitionTime moves only when a condition flips.
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
 import { setCondition } from '../../runtime/status.js';
-import type { Observed } from './model.js';
 
 /** Phases of a Cell. */
 export type Phase = NonNullable<CellStatus['phase']>;
@@ -26,10 +25,21 @@ const CONDITION_OF: Record<Phase, string> = {
 
 const CONDITION_TYPES = ['Ready', 'Progressing', 'Paused', 'Degraded', 'InvalidSpec'] as const;
 
+/** What a phase is stamped with: the time, the Cell's generation and the ignored target groups. */
+export interface PhaseContext {
+  readonly now: Date;
+  readonly generation?: number | undefined;
+  readonly ignored?: readonly { name: string; reason: string }[] | undefined;
+}
+
+/** The phase context of an observed pass. */
+export function phaseContext(obs: { now: Date; cell: { metadata: { generation?: number | undefined } }; targetGroups: { ignored: readonly { name: string; reason: string }[] } }): PhaseContext {
+  return { now: obs.now, generation: obs.cell.metadata.generation, ignored: obs.targetGroups.ignored };
+}
+
 /** Returns `status` with the phase, reason, message, conditions and observed inputs set. */
-export function withPhase(status: CellStatus, input: PhaseInput, obs: Observed): CellStatus {
-  const now = obs.now;
-  const generation = obs.cell.metadata.generation;
+export function withPhase(status: CellStatus, input: PhaseInput, ctx: PhaseContext): CellStatus {
+  const { now, generation } = ctx;
   const active = CONDITION_OF[input.phase];
   let conditions = status.conditions ?? [];
   for (const type of CONDITION_TYPES) {
@@ -41,7 +51,7 @@ export function withPhase(status: CellStatus, input: PhaseInput, obs: Observed):
       generation,
     );
   }
-  const ignored = obs.targetGroups.ignored;
+  const ignored = ctx.ignored ?? status.ignoredTargetGroups ?? [];
   return {
     ...status,
     phase: input.phase,

@@ -1,0 +1,204 @@
+// The Cell reconciler: observe (target groups and blocklist from the cache, the listener rule from AWS,
+// gates from the cache) → decide (decide.ts, pure) → apply (the one action) → report (status patched once,
+// only when it changed; Events of the transition). Everything that must survive a restart is in the
+// Cell's status and in AWS.
+import { CellSchema, CellType, type Cell, type CellStatus } from '../../api/v1alpha1/cell.js';
+import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
+import { VersionBlocklistType, type VersionBlocklist } from '../../api/v1alpha1/versionblocklist.js';
+import { GateSpecError } from '../../analysis/run-builder.js';
+import type { ListenerRulesPort } from '../../aws/elbv2.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { Informer } from '../../kube/informer.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller.js';
+import { TerminalError, errorMessage } from '../../runtime/errors.js';
+import type { EventInput, EventRecorder } from '../../runtime/events.js';
+import { createMergePatch, metaTime, patchStatusIfChanged } from '../../runtime/status.js';
+import { withKind, zodProblem } from '../common.js';
+import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../listener.js';
+import { findOwnedRule } from '../rule.js';
+import { decide } from './decide.js';
+import type { GatePort } from './gates.js';
+import type { CellAction, Decision, Observed, RuleObservation } from './model.js';
+import { withPhase } from './phase.js';
+import { selectTargetGroups } from './targets.js';
+
+/** Finalizer that deletes the listener rule when a Cell with cleanupOnDelete is deleted. */
+export const CLEANUP_FINALIZER = 'okra.mumo.co/cleanup-listener-rule';
+
+/** What the Cell reconciler talks to. */
+export interface CellDeps {
+  readonly client: KubeClient;
+  readonly targetGroups: Pick<Informer<AWSTargetGroup>, 'list'>;
+  readonly blocklists: Pick<Informer<VersionBlocklist>, 'get'>;
+  readonly rules: ListenerRulesPort;
+  readonly gates: GatePort;
+  readonly events: EventRecorder;
+  readonly clock: Clock;
+  /** Called with every status the reconciler arrives at (metrics). */
+  readonly onStatus?: ((cell: Cell, status: CellStatus) => void) | undefined;
+  /** Plan only: observe and decide, write nothing (okra plan cell). */
+  readonly dryRun?: boolean;
+}
+
+/** The result of one pass, for the CLI and tests. */
+export interface CellPass extends ReconcileResult {
+  readonly decision?: Decision;
+}
+
+/** Reconciles one Cell. */
+export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<CellPass> {
+  const raw = await deps.client.get<Cell>(CellType, req.name, req.namespace);
+  if (!raw) return {};
+  if (raw.metadata.deletionTimestamp) return finalize(deps, raw);
+  const parsed = CellSchema.safeParse(raw);
+  if (!parsed.success) return rejectInvalid(deps, raw, zodProblem(parsed.error.issues));
+  const cell = parsed.data;
+  if (!deps.dryRun) await ensureFinalizer(deps, cell);
+  const obs = await observe(deps, cell);
+  const decision = decide(obs);
+  if (deps.dryRun) return { decision };
+  const status = await applyAction(deps, cell, decision);
+  await housekeeping(deps, cell, status);
+  await report(deps, cell, status, decision.events);
+  return { decision, ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }) };
+}
+
+async function observe(deps: CellDeps, cell: Cell): Promise<Observed> {
+  const namespace = cell.metadata.namespace ?? '';
+  const blocklist = deps.blocklists.get(cell.metadata.name ?? '', namespace);
+  const rule = await observeRule(deps, cell);
+  return {
+    cell,
+    targetGroups: selectTargetGroups(cell, deps.targetGroups.list(namespace)),
+    blocklist: blocklist?.spec.items ?? [],
+    rule,
+    ...deps.gates.observe(cell),
+    now: deps.clock.now(),
+  };
+}
+
+/** Finds this Cell's rule: by the ARN in status (one read), else by priority, checking ownership tags. */
+export async function observeRule(deps: Pick<CellDeps, 'rules'>, cell: Cell): Promise<RuleObservation> {
+  const alb = cell.spec.ingress.awsApplicationLoadBalancer;
+  if (!alb?.listenerARN) return { kind: 'absent' };
+  return findOwnedRule(deps.rules, {
+    listenerArn: alb.listenerARN,
+    priority: rulePriority(alb.listener?.rule),
+    knownArn: cell.status?.ruleArn,
+    owner: ownerTag('Cell', cell.metadata.namespace, cell.metadata.name),
+    adopt: cell.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
+  });
+}
+
+async function applyAction(deps: CellDeps, cell: Cell, decision: Decision): Promise<CellStatus> {
+  const action = decision.action;
+  if (!action) return decision.status;
+  try {
+    return await perform(deps, cell, action, decision.status);
+  } catch (err) {
+    if (err instanceof GateSpecError) return gateSpecFailure(deps, cell, decision, err);
+    const failed = { ...decision.status, pendingWeights: cell.status?.pendingWeights, reason: 'ActionFailed', message: `${action.kind} failed: ${errorMessage(err)}` };
+    await patchStatusIfChanged(deps.client, CellType, cell, failed);
+    throw err;
+  }
+}
+
+async function perform(deps: CellDeps, cell: Cell, action: CellAction, status: CellStatus): Promise<CellStatus> {
+  const plain = (ws: readonly { arn: string; weight: number }[]) => ws.map((w) => ({ arn: w.arn, weight: w.weight }));
+  switch (action.kind) {
+    case 'CreateRule': {
+      const ruleArn = await deps.rules.createRule({
+        listenerArn: cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN ?? '',
+        priority: action.priority,
+        conditions: action.conditions,
+        weights: plain(action.weights),
+        tags: { [OWNER_TAG]: ownerTag('Cell', cell.metadata.namespace, cell.metadata.name) },
+      });
+      return { ...status, ruleArn };
+    }
+    case 'SetWeights':
+      await deps.rules.modifyRule(action.ruleArn, { weights: plain(action.weights), conditions: action.conditions });
+      return { ...status, ruleArn: action.ruleArn };
+    case 'SetPriority':
+      await deps.rules.setPriority(action.ruleArn, action.priority);
+      return status;
+    case 'StartGate':
+      await deps.gates.start(cell, action, { hash: status.targetGroupsHash ?? '', stepStartedAt: new Date(status.currentStepStartedAt ?? deps.clock.now()) });
+      return status;
+    case 'Abort':
+      // Traffic first, in one write; the blocklist entry follows (a retry re-applies it if this fails).
+      if (action.weights.length > 0) await deps.rules.modifyRule(action.ruleArn, { weights: plain(action.weights) });
+      if (action.blocklist) await blockVersion(deps, cell, action.version, action.cause);
+      return status;
+  }
+}
+
+/** A gate spec problem (missing template, undeclared arg…) becomes InvalidSpec on the Cell; no gate is made. */
+async function gateSpecFailure(deps: CellDeps, cell: Cell, decision: Decision, err: GateSpecError): Promise<never> {
+  const status = withPhase(decision.status, { phase: 'InvalidSpec', reason: 'InvalidSpec', message: err.message }, { now: deps.clock.now(), generation: cell.metadata.generation });
+  const changed = await patchStatusIfChanged(deps.client, CellType, cell, status);
+  if (changed) await deps.events.record(withKind(cell, CellType), { type: 'Warning', reason: 'InvalidSpec', message: err.message });
+  throw new TerminalError(err.message);
+}
+
+/** Adds a version to the VersionBlocklist named after the Cell (created on first use, as in the original). */
+export async function blockVersion(deps: Pick<CellDeps, 'client'>, cell: Cell, version: string, cause: string): Promise<void> {
+  const ref = { name: cell.metadata.name ?? '', namespace: cell.metadata.namespace };
+  const current = await deps.client.get<VersionBlocklist>(VersionBlocklistType, ref.name, ref.namespace);
+  if (!current) {
+    await deps.client.create<VersionBlocklist>(VersionBlocklistType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'VersionBlocklist',
+      metadata: { name: ref.name, namespace: ref.namespace },
+      spec: { items: [{ version, cause }] },
+    });
+    return;
+  }
+  if (current.spec.items.some((i) => i.version === version)) return;
+  await deps.client.replace<VersionBlocklist>(VersionBlocklistType, { ...current, spec: { items: [...current.spec.items, { version, cause }] } });
+}
+
+async function housekeeping(deps: CellDeps, cell: Cell, status: CellStatus): Promise<void> {
+  const over = status.phase === 'Completed' || status.abort === true;
+  await deps.gates.housekeeping({ ...cell, status }, status.targetGroupsHash, over);
+}
+
+async function report(deps: CellDeps, cell: Cell, status: CellStatus, events: readonly EventInput[]): Promise<void> {
+  deps.onStatus?.(cell, status);
+  // lastSyncTime moves only with a real change, so an idle resync writes nothing.
+  const changed = createMergePatch(cell.status ?? {}, status) !== undefined;
+  if (changed) await patchStatusIfChanged(deps.client, CellType, cell, { ...status, lastSyncTime: metaTime(deps.clock.now()) });
+  for (const event of events) await deps.events.record(withKind(cell, CellType), event);
+}
+
+async function rejectInvalid(deps: CellDeps, raw: Cell, message: string): Promise<never> {
+  const status = withPhase(raw.status ?? {}, { phase: 'InvalidSpec', reason: 'InvalidSpec', message }, { now: deps.clock.now(), generation: raw.metadata.generation });
+  if (!deps.dryRun && (await patchStatusIfChanged(deps.client, CellType, raw, status))) {
+    await deps.events.record(withKind(raw, CellType), { type: 'Warning', reason: 'InvalidSpec', message });
+  }
+  throw new TerminalError(message);
+}
+
+async function ensureFinalizer(deps: CellDeps, cell: Cell): Promise<void> {
+  const has = cell.metadata.finalizers?.includes(CLEANUP_FINALIZER) === true;
+  const wants = cell.spec.cleanupOnDelete === true;
+  if (has === wants) return;
+  const finalizers = wants ? [...(cell.metadata.finalizers ?? []), CLEANUP_FINALIZER] : (cell.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+  const ref = { name: cell.metadata.name ?? '', namespace: cell.metadata.namespace };
+  const updated = await deps.client.mergePatch<Cell>(CellType, ref, { metadata: { finalizers, resourceVersion: cell.metadata.resourceVersion } });
+  cell.metadata.resourceVersion = updated.metadata.resourceVersion;
+}
+
+/** On deletion with cleanupOnDelete: delete the rule this Cell owns, then let the Cell go. */
+async function finalize(deps: CellDeps, cell: Cell): Promise<CellPass> {
+  if (!cell.metadata.finalizers?.includes(CLEANUP_FINALIZER) || deps.dryRun) return {};
+  const rule = await observeRule(deps, cell).catch(() => ({ kind: 'absent' }) as const);
+  if (rule.kind === 'owned') {
+    await deps.rules.deleteRule(rule.rule.arn);
+    await deps.events.record(withKind(cell, CellType), { type: 'Normal', reason: 'RuleDeleted', message: `deleted listener rule ${rule.rule.arn} (cleanupOnDelete)` });
+  }
+  const finalizers = (cell.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+  await deps.client.mergePatch(CellType, { name: cell.metadata.name ?? '', namespace: cell.metadata.namespace }, { metadata: { finalizers } });
+  return {};
+}

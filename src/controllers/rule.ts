@@ -1,0 +1,41 @@
+// Finding the listener rule an object owns, shared by the Cell and the ALB config controllers: by the
+// ARN recorded in status (one DescribeRules call), else by priority, where the ownership tag decides
+// whether the rule is ours. A rule without our tag is never modified unless the object explicitly adopts it.
+import type { ListenerRulesPort, ListenerRuleState } from '../aws/elbv2.js';
+import { OWNER_TAG } from './listener.js';
+
+/** The rule found for an object. */
+export type RuleLookup =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'owned'; readonly rule: ListenerRuleState }
+  | { readonly kind: 'foreign'; readonly arn: string; readonly owner?: string | undefined };
+
+/** Where to look and who we are. */
+export interface RuleQuery {
+  readonly listenerArn: string;
+  readonly priority: number;
+  /** The rule ARN recorded in the object's status, if any. */
+  readonly knownArn?: string | undefined;
+  /** Our ownership tag value. */
+  readonly owner: string;
+  /** Take over an untagged rule at the priority (migration from the original okra). */
+  readonly adopt?: boolean | undefined;
+}
+
+/** A rule ARN belongs to a listener when it carries the listener's id path. */
+export function ruleOfListener(ruleArn: string, listenerArn: string): boolean {
+  return ruleArn.startsWith(`${listenerArn.replace(':listener/', ':listener-rule/')}/`);
+}
+
+/** Finds the rule an object owns. */
+export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery): Promise<RuleLookup> {
+  if (query.knownArn && ruleOfListener(query.knownArn, query.listenerArn)) {
+    const rule = await rules.getRule(query.knownArn);
+    if (rule) return { kind: 'owned', rule };
+  }
+  const found = await rules.findRuleByPriority(query.listenerArn, query.priority);
+  if (!found) return { kind: 'absent' };
+  const owner = (await rules.ruleTags(found.arn))[OWNER_TAG];
+  if (owner === query.owner || (owner === undefined && query.adopt === true)) return { kind: 'owned', rule: found };
+  return { kind: 'foreign', arn: found.arn, owner };
+}

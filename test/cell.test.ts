@@ -1,0 +1,211 @@
+// Cells end to end: the real apiserver, the controllers in a manager, and a real ALB in moto. Each test
+// has its own namespace and its own region (so its ALB and rules are its own).
+import { ModifyRuleCommand, CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
+import { forwardAction } from '../src/aws/elbv2.js';
+import { CellWorld } from './support/cell-world.js';
+
+const worlds: CellWorld[] = [];
+async function world(opts: { resyncMs?: number } = {}): Promise<CellWorld> {
+  const w = await CellWorld.create(opts);
+  worlds.push(w);
+  return w;
+}
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.stop();
+});
+
+const canary3 = { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }] } } };
+
+describe('Cell rollouts', () => {
+  it('bootstraps the first version to 100% at once, and an idle resync writes nothing', async () => {
+    const w = await world({ resyncMs: 500 });
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    const status = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect(status).toMatchObject({ stableVersion: '1.0.0', desiredVersion: '1.0.0', canaryWeight: 100 });
+    expect(await w.weights()).toEqual({ blue: 100 });
+    expect(w.writes()).toEqual([{ blue: 100 }]);
+    expect(w.eventReasons('web')).toEqual(['RuleCreated', 'RolloutCompleted']);
+
+    const resourceVersion = (await w.client.get(await import('../src/api/v1alpha1/cell.js').then((m) => m.CellType), 'web', w.namespace))?.metadata.resourceVersion;
+    const writesBefore = w.rules.writeCount;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(w.rules.writeCount).toBe(writesBefore);
+    expect((await w.client.get(await import('../src/api/v1alpha1/cell.js').then((m) => m.CellType), 'web', w.namespace))?.metadata.resourceVersion).toBe(resourceVersion);
+  });
+
+  it('runs a 3-step canary with a timed pause, then promotes to 100%', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    const startedAt = Date.now();
+    await w.targetGroup('green', '2.0.0');
+    const done = await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+    expect(done).toMatchObject({ desiredVersion: '2.0.0', canaryWeight: 100, currentStepIndex: 3 });
+    expect(w.writes()).toEqual([{ blue: 100 }, { blue: 80, green: 20 }, { blue: 50, green: 50 }, { green: 100 }]);
+    expect(await w.weights()).toEqual({ green: 100 });
+    expect(w.eventReasons('web')).toEqual(['RuleCreated', 'RolloutCompleted', 'RolloutStarted', 'StepCompleted', 'StepCompleted', 'StepCompleted', 'RolloutCompleted']);
+  });
+
+  it('holds an indefinite pause until promoted', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 30 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    const paused = await w.waitForStatus('web', (s) => s.phase === 'Paused');
+    expect(paused).toMatchObject({ currentStepIndex: 1, canaryWeight: 30 });
+    expect(await w.weights()).toEqual({ blue: 70, green: 30 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await w.status('web')).phase).toBe('Paused');
+
+    await w.patchStatus('web', { promoteStep: 1 });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+    expect(await w.weights()).toEqual({ green: 100 });
+  });
+
+  it('restarts the steps for a newer version that appears mid-rollout, against the last completed stable', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+    await w.targetGroup('red', '3.0.0');
+    const superseded = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '3.0.0');
+    expect(superseded).toMatchObject({ stableVersion: '1.0.0', currentStepIndex: 1 });
+    expect(await w.weights()).toEqual({ blue: 80, red: 20 });
+    expect(w.eventReasons('web')).toContain('RolloutSuperseded');
+    await w.patchStatus('web', { promoteStep: 1 });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '3.0.0');
+    expect(await w.weights()).toEqual({ red: 100 });
+  });
+
+  it('rolls back at once when spec.version goes below the stable version', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.targetGroup('green', '2.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+    const writes = w.writes().length;
+    await w.patchSpec('web', { version: '1.0.0' });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '1.0.0');
+    expect(w.writes().slice(writes)).toEqual([{ blue: 100 }]);
+    expect(w.eventReasons('web')).toContain('RolledBack');
+  });
+
+  it('adds a new target group of the completed version at once (scale-out)', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('blue2', '1.0.0');
+    await w.waitForStatus('web', (s) => s.targetGroups?.length === 2 && s.phase === 'Completed');
+    expect(w.writes()).toEqual([{ blue: 100 }, { blue: 50, blue2: 50 }]);
+  });
+
+  it('restores weights edited by hand on the next resync, with an Event', async () => {
+    const w = await world({ resyncMs: 500 });
+    await w.targetGroup('blue', '1.0.0');
+    await w.targetGroup('blue2', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    const done = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.alb.elb.send(new ModifyRuleCommand({ RuleArn: done.ruleArn, Actions: [forwardAction([{ arn: w.arns.get('blue') ?? '', weight: 100 }])] }));
+    expect(await w.weights()).toEqual({ blue: 100 });
+    await expect.poll(() => w.weights(), { timeout: 10_000, interval: 100 }).toEqual({ blue: 50, blue2: 50 });
+    expect(w.eventReasons('web')).toContain('DriftCorrected');
+  });
+
+  it('does not roll out a blocklisted version until it is removed from the list', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.client.create<VersionBlocklist>(VersionBlocklistType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'VersionBlocklist',
+      metadata: { name: 'web', namespace: w.namespace },
+      spec: { items: [{ version: '2.0.0', cause: 'known bad' }] },
+    });
+    await w.start();
+    await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await w.status('web')).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
+    expect(w.writes()).toEqual([{ blue: 100 }]);
+
+    await w.client.mergePatch(VersionBlocklistType, { name: 'web', namespace: w.namespace }, { spec: { items: [] } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+  });
+
+  it('keeps two Cells on the same listener at different priorities independent', async () => {
+    const w = await world();
+    await w.targetGroup('web-blue', '1.0.0', { app: 'web' });
+    await w.targetGroup('api-blue', '5.0.0', { app: 'api' });
+    await w.start();
+    await w.cell('web', { priority: 10, matchLabels: { app: 'web' }, ...canary3 });
+    await w.cell('api', { priority: 20, matchLabels: { app: 'api' }, updateStrategy: { canary: { steps: [{ setWeight: 10 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.waitForStatus('api', (s) => s.phase === 'Completed');
+    await w.targetGroup('api-green', '6.0.0', { app: 'api' });
+    await w.waitForStatus('api', (s) => s.phase === 'Paused');
+    expect(await w.weights(10)).toEqual({ 'web-blue': 100 });
+    expect(await w.weights(20)).toEqual({ 'api-blue': 90, 'api-green': 10 });
+    expect((await w.status('web')).stableVersion).toBe('1.0.0');
+  });
+
+  it('never modifies a rule at its priority that it does not own', async () => {
+    const w = await world();
+    const blue = await w.targetGroup('blue', '1.0.0');
+    await w.alb.elb.send(
+      new CreateRuleCommand({ ListenerArn: w.alb.listenerArn, Priority: 10, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/foreign'] } }], Actions: [forwardAction([{ arn: blue, weight: 100 }])] }),
+    );
+    await w.start();
+    await w.cell('web', canary3);
+    const status = await w.waitForStatus('web', (s) => s.reason === 'RuleConflict');
+    expect(status.phase).toBe('Degraded');
+    expect(status.message).toContain('not owned by this Cell');
+    expect(w.rules.writeCount).toBe(0);
+    expect(w.eventReasons('web')).toEqual(['RuleConflict']);
+  });
+
+  it('falls back to stable when the new version loses its target groups mid-rollout', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 40 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    await w.waitForStatus('web', (s) => s.phase === 'Paused');
+    expect(await w.weights()).toEqual({ blue: 60, green: 40 });
+    await w.deleteTargetGroup('green');
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.canaryWeight === 100 && s.desiredVersion === '1.0.0');
+    expect(await w.weights()).toEqual({ blue: 100 });
+  });
+
+  it.each([
+    { name: 'no target group matches the selector', spec: { matchLabels: { app: 'nothing' } }, phase: 'Pending', message: /waiting for AWSTargetGroups/ },
+    { name: 'an unsupported step', spec: { updateStrategy: { canary: { steps: [{ setCanaryScale: { weight: 10 } }] } } }, phase: 'InvalidSpec', message: /setCanaryScale is not supported/ },
+    { name: 'replicas 0', spec: { replicas: 0 }, phase: 'InvalidSpec', message: /spec.replicas must be at least 1/ },
+    { name: 'an unsupported ingress type', spec: { ingress: { type: 'AWSNetworkLoadBalancer' as const, awsNetworkLoadBalancer: {} } }, phase: 'InvalidSpec', message: /AWSNetworkLoadBalancer is not supported/ },
+  ])('reports $name as a condition and writes nothing to AWS', async ({ spec, phase, message }) => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', spec);
+    const status = await w.waitForStatus('web', (s) => s.phase === phase);
+    expect(status.message).toMatch(message);
+    expect(w.rules.writeCount).toBe(0);
+    expect(await w.weights()).toBeUndefined();
+  });
+});

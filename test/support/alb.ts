@@ -1,0 +1,65 @@
+// A real ALB in moto for a test: default VPC subnets, an internal load balancer, an HTTP listener and
+// target groups; plus reading a rule's weights back straight from ELBv2.
+import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteTargetGroupCommand,
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { sdkConfig } from '../../src/aws/config.js';
+import { forwardWeights } from '../../src/aws/elbv2.js';
+import { awsSettings, uniqueSuffix } from './env.js';
+
+/** A load balancer with one listener. */
+export interface TestAlb {
+  readonly region: string;
+  readonly elb: ElasticLoadBalancingV2Client;
+  readonly listenerArn: string;
+  readonly vpcId: string;
+  /** Creates a target group and returns its ARN. */
+  targetGroup(name: string): Promise<string>;
+  deleteTargetGroup(arn: string): Promise<void>;
+  /** Weights of the rule at a priority, by target group ARN, or undefined when there is no such rule. */
+  weightsAt(priority: number): Promise<Record<string, number> | undefined>;
+}
+
+/** Creates an ALB with an HTTP listener in `region`. */
+export async function createAlb(region: string): Promise<TestAlb> {
+  const config = sdkConfig(awsSettings(region));
+  const ec2 = new EC2Client(config);
+  const elb = new ElasticLoadBalancingV2Client(config);
+  const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId ?? '';
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc] }] }))).Subnets ?? [];
+  const suffix = uniqueSuffix();
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({ Name: `okra-${suffix}`, Subnets: subnets.slice(0, 2).map((s) => s.SubnetId ?? ''), Scheme: 'internal', Type: 'application' }),
+  );
+  const listener = await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+    }),
+  );
+  const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? '';
+  return {
+    region,
+    elb,
+    listenerArn,
+    vpcId: vpc,
+    targetGroup: async (name) =>
+      (await elb.send(new CreateTargetGroupCommand({ Name: `${name}-${suffix}`.slice(0, 32), Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'ip' }))).TargetGroups?.[0]?.TargetGroupArn ?? '',
+    deleteTargetGroup: async (arn) => {
+      await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+    },
+    weightsAt: async (priority) => {
+      const { Rules } = await elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }));
+      const rule = Rules?.find((r) => r.Priority === String(priority));
+      return rule ? Object.fromEntries(forwardWeights(rule.Actions).map((w) => [w.arn, w.weight])) : undefined;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// The real ELBv2 adapter, with every call counted and every weight write recorded, so tests can assert
+// the sequence of weights okra sent and the number of AWS calls it needed.
+import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleCondition } from '../../src/aws/elbv2.js';
+
+/** A ListenerRulesPort that records what passes through it. */
+export class RecordingRules implements ListenerRulesPort {
+  /** Weights of each create/modify, in order, as `arn → weight`. */
+  readonly writes: Record<string, number>[] = [];
+  reads = 0;
+  writeCount = 0;
+
+  constructor(private readonly inner: ListenerRulesPort) {}
+
+  async getRule(ruleArn: string): Promise<ListenerRuleState | undefined> {
+    this.reads++;
+    return this.inner.getRule(ruleArn);
+  }
+
+  async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
+    this.reads++;
+    return this.inner.findRuleByPriority(listenerArn, priority);
+  }
+
+  async ruleTags(ruleArn: string): Promise<Record<string, string>> {
+    this.reads++;
+    return this.inner.ruleTags(ruleArn);
+  }
+
+  async createRule(input: { listenerArn: string; priority: number; conditions: readonly RuleCondition[]; weights: readonly ForwardWeight[]; tags: Record<string, string> }): Promise<string> {
+    this.record(input.weights);
+    return this.inner.createRule(input);
+  }
+
+  async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
+    this.record(input.weights);
+    return this.inner.modifyRule(ruleArn, input);
+  }
+
+  async setPriority(ruleArn: string, priority: number): Promise<void> {
+    this.writeCount++;
+    return this.inner.setPriority(ruleArn, priority);
+  }
+
+  async deleteRule(ruleArn: string): Promise<void> {
+    this.writeCount++;
+    return this.inner.deleteRule(ruleArn);
+  }
+
+  private record(weights: readonly ForwardWeight[]): void {
+    this.writeCount++;
+    this.writes.push(Object.fromEntries(weights.map((w) => [w.arn, w.weight])));
+  }
+}
