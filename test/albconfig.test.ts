@@ -18,7 +18,7 @@ const client = managementClient();
 
 async function setup(region: string) {
   const namespace = await createNamespace(client, 'albconfig');
-  const alb = await createAlb(region);
+  const alb = await createAlb(awsSettings(region));
   const [a, b] = [await alb.targetGroup('a'), await alb.targetGroup('b')];
   const deps: AlbConfigDeps = { client, rules: new SdkListenerRules(awsSettings(region)), events: new MemoryEventRecorder(), clock: systemClock };
   const create = (priority: number, weights: [number, number]) =>

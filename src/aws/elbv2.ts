@@ -37,8 +37,11 @@ export interface ListenerRuleState {
 
 /** Listener-rule operations the Cell and the ALB config controllers need. */
 export interface ListenerRulesPort {
-  /** The rule with this ARN, or undefined when it no longer exists. One DescribeRules call. */
-  getRule(ruleArn: string): Promise<ListenerRuleState | undefined>;
+  /**
+   * The rule with this ARN, or undefined when it no longer exists. One DescribeRules call; a caching
+   * implementation may answer from a recent describe unless `fresh` is set.
+   */
+  getRule(ruleArn: string, opts?: { fresh?: boolean }): Promise<ListenerRuleState | undefined>;
   /** The rule at a priority on a listener (all pages), or undefined. */
   findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined>;
   /** Tags of a rule (to decide ownership). */

@@ -20,6 +20,8 @@ export interface RuleQuery {
   readonly owner: string;
   /** Take over an untagged rule at the priority (migration from the original okra). */
   readonly adopt?: boolean | undefined;
+  /** Describe the rule now even if a cached read is recent (read-back after a write). */
+  readonly fresh?: boolean | undefined;
 }
 
 /** A rule ARN belongs to a listener when it carries the listener's id path. */
@@ -30,7 +32,7 @@ export function ruleOfListener(ruleArn: string, listenerArn: string): boolean {
 /** Finds the rule an object owns. */
 export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery): Promise<RuleLookup> {
   if (query.knownArn && ruleOfListener(query.knownArn, query.listenerArn)) {
-    const rule = await rules.getRule(query.knownArn);
+    const rule = await rules.getRule(query.knownArn, { fresh: query.fresh === true });
     if (rule) return { kind: 'owned', rule };
   }
   const found = await rules.findRuleByPriority(query.listenerArn, query.priority);

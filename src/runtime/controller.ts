@@ -26,6 +26,11 @@ export interface ReconcileRequest {
   readonly namespace?: string | undefined;
   /** A child logger carrying the controller, key and a reconcile id. */
   readonly log: Logger;
+  /**
+   * True when the periodic resync queued this key (and the pass should re-read external state it
+   * caches, such as the listener rule in AWS). The decision itself must not depend on it.
+   */
+  readonly resync?: boolean;
 }
 
 /** The reconcile function of a controller. */
@@ -50,7 +55,10 @@ export interface ControllerOptions {
   readonly log: Logger;
   /** Parallel workers across keys; one key never runs twice at once. Default 2. */
   readonly workers?: number;
-  /** Reconcile every primary object at this interval as a safety net. Default: never. */
+  /**
+   * Reconcile every primary object once per this interval as a safety net. Default: never. The keys
+   * are spread evenly over the interval, so a resync never hits an external API (AWS) as one burst.
+   */
   readonly resyncMs?: number | undefined;
   readonly backoff?: BackoffOptions;
   readonly metrics?: ControllerMetrics;
@@ -58,12 +66,18 @@ export interface ControllerOptions {
   readonly conflictRetryMs?: number;
 }
 
+/** How many slices a resync period is cut into. */
+const RESYNC_SLICES = 20;
+
 /** A controller over one root kind. */
 export class Controller {
   readonly queue: WorkQueue;
   private readonly primaries: Informer<KubeObject>[] = [];
   private workers: Promise<void>[] = [];
+  /** Keys queued by the resync and not yet processed. */
+  private readonly resyncKeys = new Set<string>();
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly sliceTimers = new Set<NodeJS.Timeout>();
   private running = false;
 
   constructor(private readonly options: ControllerOptions) {
@@ -75,10 +89,21 @@ export class Controller {
     return this.options.name;
   }
 
-  /** Watches the root kind: every change enqueues the object's own key. */
-  for<T extends KubeObject>(informer: Informer<T>): this {
+  /**
+   * Watches the root kind: every change enqueues the object's own key, except updates `skipUpdate`
+   * recognises as not worth a pass (the echo of the controller's own status write).
+   */
+  for<T extends KubeObject>(informer: Informer<T>, opts: { skipUpdate?: (obj: T, old: T) => boolean } = {}): this {
     this.primaries.push(informer);
-    return this.watches(informer, (obj) => [objectKey(obj)]);
+    const enqueue = (obj: T): void => { this.enqueue(objectKey(obj)); };
+    informer.addHandlers({
+      add: enqueue,
+      update: (obj, old) => {
+        if (!opts.skipUpdate?.(obj, old)) enqueue(obj);
+      },
+      delete: enqueue,
+    });
+    return this;
   }
 
   /** Watches a related kind: `map` turns a changed object into the keys of the roots it affects. */
@@ -110,8 +135,9 @@ export class Controller {
     this.resyncAll();
     const workers = this.options.workers ?? 2;
     this.workers = Array.from({ length: workers }, () => this.work());
-    if (this.options.resyncMs) {
-      this.resyncTimer = setInterval(() => { this.resyncAll(); }, this.options.resyncMs);
+    const resyncMs = this.options.resyncMs;
+    if (resyncMs) {
+      this.resyncTimer = setInterval(() => { this.resyncSpread(resyncMs); }, resyncMs);
       this.resyncTimer.unref();
     }
   }
@@ -121,12 +147,37 @@ export class Controller {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.resyncTimer);
+    for (const timer of this.sliceTimers) clearTimeout(timer);
+    this.sliceTimers.clear();
     this.queue.shutdown();
     await Promise.all(this.workers);
   }
 
   private resyncAll(): void {
-    for (const informer of this.primaries) for (const obj of informer.list()) this.enqueue(objectKey(obj));
+    for (const key of this.primaryKeys()) this.resyncKey(key);
+  }
+
+  /** Queues every key once over `periodMs`, in evenly spaced slices. */
+  private resyncSpread(periodMs: number): void {
+    const keys = this.primaryKeys();
+    const slices = Math.min(RESYNC_SLICES, keys.length);
+    for (let s = 0; s < slices; s++) {
+      const timer = setTimeout(() => {
+        this.sliceTimers.delete(timer);
+        for (let i = s; i < keys.length; i += slices) this.resyncKey(keys[i] ?? '');
+      }, (s * periodMs) / slices);
+      timer.unref();
+      this.sliceTimers.add(timer);
+    }
+  }
+
+  private primaryKeys(): string[] {
+    return this.primaries.flatMap((informer) => informer.list().map(objectKey));
+  }
+
+  private resyncKey(key: string): void {
+    this.resyncKeys.add(key);
+    this.enqueue(key);
   }
 
   private async work(): Promise<void> {
@@ -147,7 +198,8 @@ export class Controller {
     const log = this.options.log.child({ controller: this.name, key, reconcileId: randomBytes(4).toString('hex') });
     let outcome: ReconcileOutcome;
     try {
-      const result = await this.options.reconcile({ key, ...parseKey(key), log });
+      const resync = this.resyncKeys.delete(key);
+      const result = await this.options.reconcile({ key, ...parseKey(key), log, resync });
       this.queue.forget(key);
       outcome = this.requeueIfAsked(key, result);
     } catch (err) {

@@ -16,7 +16,7 @@ export interface ManagerOptions {
   /** Without it, this manager always runs its controllers. */
   readonly leaderElection?: LeaderElectionOptions | undefined;
   /** Called when leadership is lost (okrad exits so it restarts clean). Default: controllers stop. */
-  readonly onLostLeadership?: () => void;
+  readonly onLostLeadership?: (() => void) | undefined;
   /** Informer tuning, mostly for tests. */
   readonly informerDefaults?: Omit<InformerOptions, keyof import('../kube/client.js').ListOptions>;
 }

@@ -47,6 +47,51 @@ export class Metrics implements ControllerMetrics {
     registers: [this.registry],
   });
 
+  /** 1 for each Cell's current phase (the label `phase`), 0 for its other phases. */
+  readonly cellPhase = new Gauge({
+    name: 'okra_cell_phase',
+    help: 'Phase of each Cell: 1 for the current phase.',
+    labelNames: ['namespace', 'cell', 'phase'] as const,
+    registers: [this.registry],
+  });
+  /** The desired version's share of a Cell's traffic. */
+  readonly cellCanaryWeight = new Gauge({
+    name: 'okra_cell_canary_weight',
+    help: 'Weight (percent) of the desired version in the Cell listener rule.',
+    labelNames: ['namespace', 'cell'] as const,
+    registers: [this.registry],
+  });
+  /** The Cell's current step. */
+  readonly cellStepIndex = new Gauge({
+    name: 'okra_cell_step_index',
+    help: 'Index of the canary step a Cell is at (the number of steps once complete).',
+    labelNames: ['namespace', 'cell'] as const,
+    registers: [this.registry],
+  });
+  /** Completed analysis runs by phase (builtin engine) or as observed (Argo Rollouts). */
+  readonly analysisRuns = new Counter({
+    name: 'okra_analysis_run_results_total',
+    help: 'AnalysisRuns that reached a final phase, by phase.',
+    labelNames: ['namespace', 'phase'] as const,
+    registers: [this.registry],
+  });
+
+  /** Records a Cell's status in the Cell gauges. */
+  observeCell(namespace: string, cell: string, status: { phase?: string | undefined; canaryWeight?: number | undefined; currentStepIndex?: number | undefined }): void {
+    for (const phase of ['Pending', 'Progressing', 'Paused', 'Completed', 'Degraded', 'InvalidSpec']) {
+      this.cellPhase.set({ namespace, cell, phase }, status.phase === phase ? 1 : 0);
+    }
+    this.cellCanaryWeight.set({ namespace, cell }, status.canaryWeight ?? 0);
+    this.cellStepIndex.set({ namespace, cell }, status.currentStepIndex ?? 0);
+  }
+
+  /** An AWS call observer feeding okra_aws_requests_total. */
+  awsObserver(): (call: { service: string; operation: string; outcome: string }) => void {
+    return ({ service, operation, outcome }) => {
+      this.awsRequests.inc({ service, operation, outcome });
+    };
+  }
+
   reconciled(controller: string, outcome: ReconcileOutcome, seconds: number): void {
     this.reconcileTotal.inc({ controller, outcome });
     if (outcome === 'error') this.reconcileErrors.inc({ controller });

@@ -54,20 +54,20 @@ export type WithStatus<S> = KubeObject & { status?: S | undefined };
 /**
  * Patches `obj`'s status to `next` if it differs. The patch carries the resourceVersion `obj` was read
  * at, so a concurrent change (for example `okractl promote`) makes it fail with a conflict instead of
- * being overwritten; the reconcile is then simply retried. Returns true when a patch was sent.
+ * being overwritten; the reconcile is then simply retried. Returns the updated object when a patch was
+ * sent, undefined when nothing changed.
  */
-export async function patchStatusIfChanged<S>(
+export async function patchStatusIfChanged<T extends WithStatus<unknown>>(
   client: KubeClient,
   type: ResourceType,
-  obj: WithStatus<S>,
-  next: S,
-): Promise<boolean> {
+  obj: T,
+  next: NonNullable<T['status']>,
+): Promise<T | undefined> {
   const patch = createMergePatch(obj.status ?? {}, next);
-  if (patch === undefined) return false;
+  if (patch === undefined) return undefined;
   const ref = { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace };
   const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: patch };
-  await client.mergePatch(type, ref, body, { subresource: 'status' });
-  return true;
+  return client.mergePatch<T>(type, ref, body, { subresource: 'status' });
 }
 
 /** Kubernetes metav1.Time precision: whole seconds. */

@@ -32,11 +32,11 @@ async function newPause(name: string): Promise<Pause> {
 describe('patchStatusIfChanged', () => {
   it('writes a changed status, skips an unchanged one, and refuses to overwrite a concurrent change', async () => {
     const pause = await newPause('p1');
-    expect(await patchStatusIfChanged(client, PauseType, pause, { phase: 'Started', message: 'waiting' })).toBe(true);
+    expect((await patchStatusIfChanged(client, PauseType, pause, { phase: 'Started', message: 'waiting' }))?.status).toEqual({ phase: 'Started', message: 'waiting' });
     const afterFirst = (await client.get<Pause>(PauseType, 'p1', ns))!;
     expect(afterFirst.status).toEqual({ phase: 'Started', message: 'waiting' });
 
-    expect(await patchStatusIfChanged(client, PauseType, afterFirst, { phase: 'Started', message: 'waiting' })).toBe(false);
+    expect(await patchStatusIfChanged(client, PauseType, afterFirst, { phase: 'Started', message: 'waiting' })).toBeUndefined();
     const unchanged = (await client.get<Pause>(PauseType, 'p1', ns))!;
     expect(unchanged.metadata.resourceVersion).toBe(afterFirst.metadata.resourceVersion);
 
@@ -45,7 +45,7 @@ describe('patchStatusIfChanged', () => {
     expect(isConflict(err)).toBe(true);
     expect((await client.get<Pause>(PauseType, 'p1', ns))!.status?.phase).toBe('Started');
 
-    expect(await patchStatusIfChanged(client, PauseType, unchanged, { phase: 'Expired' })).toBe(true);
+    expect((await patchStatusIfChanged(client, PauseType, unchanged, { phase: 'Expired' }))?.status?.phase).toBe('Expired');
     expect((await client.get<Pause>(PauseType, 'p1', ns))!.status).toEqual({ phase: 'Expired' });
   });
 });

@@ -46,7 +46,8 @@ export interface RunningStack {
   readonly info: StackInfo;
   readonly paths: StackPaths;
   readonly management: LocalCluster;
-  readonly workload: LocalCluster;
+  /** Absent when started with `workload: false`. */
+  readonly workload: LocalCluster | undefined;
   readonly moto: MotoServer;
   readonly authenticator: EksAuthenticator;
 }
@@ -55,6 +56,8 @@ export interface RunningStack {
 export interface StackOptions {
   /** Parent directory; a fresh temp dir is used when absent. */
   readonly dir?: string;
+  /** Start the workload cluster (default true); the benchmark does without it. */
+  readonly workload?: boolean;
 }
 
 const EKS_CLUSTER_ID = 'workload';
@@ -86,14 +89,14 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   };
   const started = await Promise.allSettled([
     LocalCluster.start(paths, { name: 'management', dir: join(dir, 'management') }),
-    LocalCluster.start(paths, workloadOpts),
+    opts.workload === false ? Promise.resolve(undefined) : LocalCluster.start(paths, workloadOpts),
     MotoServer.start(paths, dir),
   ]);
   const [management, workload, moto] = [value(started[0]), value(started[1]), value(started[2])];
   try {
-    if (!management || !workload || !moto) throw firstRejection(started);
+    if (!management || !moto || (!workload && opts.workload !== false)) throw firstRejection(started);
     authenticator.setStsEndpoint(moto.endpoint);
-    await Promise.all([installManagementCrds(management, paths), installWorkloadCrds(workload, paths)]);
+    await Promise.all([installManagementCrds(management, paths), workload ? installWorkloadCrds(workload, paths) : undefined]);
   } catch (err) {
     // A half-started stack must not leave processes behind.
     await Promise.allSettled([management?.stop(), workload?.stop(), moto?.stop(), authenticator.stop()]);
@@ -102,7 +105,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
   const info: StackInfo = {
     dir,
     management: clusterInfo(management),
-    workload: clusterInfo(workload),
+    workload: workload ? clusterInfo(workload) : clusterInfo(management),
     workloadAuth: { eksClusterId: EKS_CLUSTER_ID, readerToken: READER_TOKEN, clientCa },
     moto: { endpoint: moto.endpoint },
     region: DEFAULT_REGION,
@@ -112,7 +115,7 @@ export async function startStack(opts: StackOptions = {}): Promise<RunningStack>
 
 /** Stops every process of the stack; removes its directory unless `keep`. */
 export async function stopStack(stack: RunningStack, keep = false): Promise<void> {
-  await Promise.all([stack.management.stop(), stack.workload.stop(), stack.moto.stop(), stack.authenticator.stop()]);
+  await Promise.all([stack.management.stop(), stack.workload?.stop(), stack.moto.stop(), stack.authenticator.stop()]);
   if (!keep) rmSync(stack.info.dir, { recursive: true, force: true });
 }
 

@@ -9,9 +9,9 @@ import {
   DescribeRulesCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { sdkConfig } from '../../src/aws/config.js';
+import { randomBytes } from 'node:crypto';
+import { sdkConfig, type AwsSettings } from '../../src/aws/config.js';
 import { forwardWeights } from '../../src/aws/elbv2.js';
-import { awsSettings, uniqueSuffix } from './env.js';
 
 /** A load balancer with one listener. */
 export interface TestAlb {
@@ -26,14 +26,15 @@ export interface TestAlb {
   weightsAt(priority: number): Promise<Record<string, number> | undefined>;
 }
 
-/** Creates an ALB with an HTTP listener in `region`. */
-export async function createAlb(region: string): Promise<TestAlb> {
-  const config = sdkConfig(awsSettings(region));
+/** Creates an ALB with an HTTP listener where `settings` point (moto). */
+export async function createAlb(settings: AwsSettings): Promise<TestAlb> {
+  const region = settings.region;
+  const config = sdkConfig(settings);
   const ec2 = new EC2Client(config);
   const elb = new ElasticLoadBalancingV2Client(config);
   const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId ?? '';
   const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc] }] }))).Subnets ?? [];
-  const suffix = uniqueSuffix();
+  const suffix = randomBytes(4).toString('hex');
   const lb = await elb.send(
     new CreateLoadBalancerCommand({ Name: `okra-${suffix}`, Subnets: subnets.slice(0, 2).map((s) => s.SubnetId ?? ''), Scheme: 'internal', Type: 'application' }),
   );

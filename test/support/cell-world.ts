@@ -52,7 +52,7 @@ export class CellWorld {
   /** Creates a namespace and an ALB in a region of its own. */
   static async create(opts: { resyncMs?: number; regionIndex?: number } = {}): Promise<CellWorld> {
     const region = REGIONS[(opts.regionIndex ?? nextRegion++) % REGIONS.length] ?? 'eu-west-1';
-    const [namespace, alb] = await Promise.all([createNamespace(managementClient(), 'cell'), createAlb(region)]);
+    const [namespace, alb] = await Promise.all([createNamespace(managementClient(), 'cell'), createAlb(awsSettings(region))]);
     return new CellWorld(namespace, alb, opts.resyncMs ?? 60_000);
   }
 

@@ -11,9 +11,9 @@ export class RecordingRules implements ListenerRulesPort {
 
   constructor(private readonly inner: ListenerRulesPort) {}
 
-  async getRule(ruleArn: string): Promise<ListenerRuleState | undefined> {
+  async getRule(ruleArn: string, opts?: { fresh?: boolean }): Promise<ListenerRuleState | undefined> {
     this.reads++;
-    return this.inner.getRule(ruleArn);
+    return this.inner.getRule(ruleArn, opts);
   }
 
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {

@@ -189,12 +189,20 @@ describe('decide: canary steps', () => {
     expect(decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 100 }), now: muchLater })).action?.kind).toBe('SetWeights');
   });
 
-  it('advances a setWeight step once the rule reads back the weights', () => {
+  it('advances a setWeight step once the rule reads back the weights, and goes on with the next step in the same pass', () => {
     const first = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
     const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 80, b: 20 }) }));
-    expect(d.action).toBeUndefined();
+    expect(d.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
     expect(d.status).toMatchObject({ currentStepIndex: 1, canaryWeight: 20, pendingWeights: undefined });
     expect(reasons(d)).toEqual(['StepCompleted']);
+  });
+
+  it('writes the next step\'s weight in the pass that completes the previous step', () => {
+    const twoWeights = { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { setWeight: 50 }] } } };
+    const first = decide(observe({ cell: cell(twoWeights, stable), tgs, rule: liveRule({ a: 100 }) }));
+    const d = decide(observe({ cell: cell(twoWeights, first.status), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+    expect(weightsOf(d)).toEqual({ a: 50, b: 50 });
+    expect(d.status.currentStepIndex).toBe(1);
   });
 
   it('runs a timed pause through a Pause object and resumes when it expires', () => {

@@ -25,6 +25,8 @@ export const MAX_FORWARD_TARGET_GROUPS = 5;
 export const READ_BACK_GRACE_MS = 10_000;
 /** How soon to look again while waiting for read-back. */
 const READ_BACK_POLL_MS = 1_000;
+/** When to read a written rule back: not at once, so a burst of Cells gets its writes out first. */
+export const READ_BACK_DELAY_MS = 500;
 /** Safety re-check while a gate runs (gates are also watched). */
 const GATE_POLL_MS = 30_000;
 
@@ -186,7 +188,7 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const action: CellAction = { kind: 'SetWeights', ruleArn: live.arn, weights: desired, ...(conditionsOk ? {} : { conditions }) };
   const events = [...(pending.events ?? []), ...driftEvents(ctx, desired, conditionsOk)];
   const next = { ...shown, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } };
-  return { done: false, decision: { status: next, action, events, requeueAfterMs: 0 } };
+  return { done: false, decision: { status: next, action, events, requeueAfterMs: READ_BACK_DELAY_MS } };
 }
 
 function progressing(reason: string, message: string): PhaseInput {
@@ -243,7 +245,7 @@ function createRule(ctx: Ctx): Decision {
   );
   const action: CellAction = { kind: 'CreateRule', priority: rulePriority(rule), conditions: ruleConditions(rule), weights };
   const message = ctx.prev.ruleArn ? `listener rule was missing; recreating it with ${version} at 100%` : `creating the listener rule with ${version} at 100%`;
-  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: 0 };
+  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: READ_BACK_DELAY_MS };
 }
 
 function waitingForTargets(ctx: Ctx): Decision {
@@ -493,11 +495,18 @@ function waitPaused(ctx: Ctx, status: CellStatus, message: string): Decision {
   return { status: withPhase(status, { phase: 'Paused', reason: 'WaitingForPromotion', message }, phaseContext(ctx.obs)), events };
 }
 
+/**
+ * Completes step `index` and goes straight on with the next one in the same pass (so a step's weight
+ * is written without waiting for another pass); still at most one action, since the next step either
+ * acts, waits, or completes at once too.
+ */
 function advance(ctx: Ctx, status: CellStatus, index: number, how = 'passed'): Decision {
   const steps = stepsOf(ctx.obs.cell);
   const next: CellStatus = { ...status, currentStepIndex: index + 1, currentStepStartedAt: ctx.now.toISOString(), promoteStep: undefined, gates: (status.gates ?? []).filter((g) => g.step === 'bg') };
   const message = `step ${index + 1}/${steps.length} ${how}`;
-  return { status: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, phaseContext(ctx.obs)), events: [{ type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` }], requeueAfterMs: 0 };
+  const completed: EventInput = { type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` };
+  const after = runCurrentStep({ ...ctx, prev: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, phaseContext(ctx.obs)) }, next.targetGroupsHash ?? '');
+  return { ...after, events: [completed, ...after.events] };
 }
 
 /** All steps passed (or promote --full): the target version takes 100 % and becomes stable. */

@@ -16,6 +16,7 @@ import type { Controller } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Logger } from '../../runtime/log.js';
 import type { Manager } from '../../runtime/manager.js';
+import { OwnWrites } from '../../runtime/own-writes.js';
 import { GateLabels, KubeGates } from './gates.js';
 import { reconcileCell, type CellDeps } from './reconciler.js';
 import { selectsTargetGroup } from './targets.js';
@@ -46,17 +47,20 @@ export function registerCellController(manager: Manager, opts: CellControllerOpt
   const analysisRuns = opts.argoRollouts === false ? undefined : manager.informer<AnalysisRun>(RolloutsTypes.analysisRun, { namespace, labelSelector: GateLabels.cell });
   const experiments = opts.argoRollouts === false ? undefined : manager.informer<Experiment>(RolloutsTypes.experiment, { namespace, labelSelector: GateLabels.cell });
   const gates = new KubeGates({ client: manager.client, pauses, analysisRuns, experiments, log: opts.log });
-  const deps: CellDeps = { client: manager.client, targetGroups, blocklists, rules: opts.rules, gates, events: opts.events, clock: opts.clock, onStatus: opts.onStatus };
+  const ownWrites = new OwnWrites();
+  const deps: CellDeps = { client: manager.client, cells, ownWrites, targetGroups, blocklists, rules: opts.rules, gates, events: opts.events, clock: opts.clock, onStatus: opts.onStatus };
   const byGateLabel = (o: KubeObject): string[] => {
     const cell = o.metadata.labels?.[GateLabels.cell];
     return cell ? [`${o.metadata.namespace ?? ''}/${cell}`] : [];
   };
   const controller = manager
     .controller({ name: 'cell', workers: opts.workers ?? 8, resyncMs: opts.resyncMs, reconcile: (req) => reconcileCell(deps, req) })
-    .for(cells)
+    .for(cells, { skipUpdate: (cell, old) => ownWrites.isEcho(objectKey(cell), cell, old) })
     .watches(targetGroups, (tg) => cells.list(tg.metadata.namespace).filter((c) => selectsTargetGroup(c, tg)).map(objectKey))
     .watches(blocklists, (b) => [objectKey(b)])
-    .watches(pauses, byGateLabel);
+    // A Cell times its own pauses (from its status, so also after a restart); only a cancelled Pause
+    // (okra cancel pause) must wake it early. Reacting to Started/Expired would only add passes.
+    .watches(pauses, (p) => (p.status?.phase === 'Cancelled' ? byGateLabel(p) : []));
   if (analysisRuns) controller.watches(analysisRuns, byGateLabel);
   if (experiments) controller.watches(experiments, byGateLabel);
   return controller;

@@ -14,6 +14,7 @@ import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller
 import { TerminalError, errorMessage } from '../../runtime/errors.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged } from '../../runtime/status.js';
+import type { OwnWrites } from '../../runtime/own-writes.js';
 import { withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../listener.js';
 import { findOwnedRule } from '../rule.js';
@@ -29,6 +30,9 @@ export const CLEANUP_FINALIZER = 'okra.mumo.co/cleanup-listener-rule';
 /** What the Cell reconciler talks to. */
 export interface CellDeps {
   readonly client: KubeClient;
+  /** The Cell cache; with `ownWrites`, a pass reads a Cell from it when it holds our own last write. */
+  readonly cells?: Pick<Informer<Cell>, 'get'> | undefined;
+  readonly ownWrites?: OwnWrites | undefined;
   readonly targetGroups: Pick<Informer<AWSTargetGroup>, 'list'>;
   readonly blocklists: Pick<Informer<VersionBlocklist>, 'get'>;
   readonly rules: ListenerRulesPort;
@@ -47,15 +51,15 @@ export interface CellPass extends ReconcileResult {
 }
 
 /** Reconciles one Cell. */
-export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<CellPass> {
-  const raw = await deps.client.get<Cell>(CellType, req.name, req.namespace);
+export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 'name' | 'namespace' | 'resync'>): Promise<CellPass> {
+  const raw = await readCell(deps, req);
   if (!raw) return {};
   if (raw.metadata.deletionTimestamp) return finalize(deps, raw);
   const parsed = CellSchema.safeParse(raw);
   if (!parsed.success) return rejectInvalid(deps, raw, zodProblem(parsed.error.issues));
   const cell = parsed.data;
   if (!deps.dryRun) await ensureFinalizer(deps, cell);
-  const obs = await observe(deps, cell);
+  const obs = await observe(deps, cell, req.resync === true);
   const decision = decide(obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
@@ -64,10 +68,24 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   return { decision, ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }) };
 }
 
-async function observe(deps: CellDeps, cell: Cell): Promise<Observed> {
+/**
+ * The Cell from the cache when the cache already holds the version our last status write produced
+ * (most passes), else from the API server, so a pass never decides on a status older than its own.
+ */
+async function readCell(deps: CellDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<Cell | undefined> {
+  const cached = deps.cells?.get(req.name, req.namespace);
+  if (cached && deps.ownWrites?.isOwnVersion(cellKey(cached), cached.metadata.resourceVersion)) return cached;
+  return deps.client.get<Cell>(CellType, req.name, req.namespace);
+}
+
+function cellKey(cell: Cell): string {
+  return `${cell.metadata.namespace ?? ''}/${cell.metadata.name ?? ''}`;
+}
+
+async function observe(deps: CellDeps, cell: Cell, resync: boolean): Promise<Observed> {
   const namespace = cell.metadata.namespace ?? '';
   const blocklist = deps.blocklists.get(cell.metadata.name ?? '', namespace);
-  const rule = await observeRule(deps, cell);
+  const rule = await observeRule(deps, cell, resync);
   return {
     cell,
     targetGroups: selectTargetGroups(cell, deps.targetGroups.list(namespace)),
@@ -78,8 +96,11 @@ async function observe(deps: CellDeps, cell: Cell): Promise<Observed> {
   };
 }
 
-/** Finds this Cell's rule: by the ARN in status (one read), else by priority, checking ownership tags. */
-export async function observeRule(deps: Pick<CellDeps, 'rules'>, cell: Cell): Promise<RuleObservation> {
+/**
+ * Finds this Cell's rule: by the ARN in status (one read, or a recent cached one), else by priority,
+ * checking ownership tags. Resync passes and read-back after a write always describe the rule in AWS.
+ */
+export async function observeRule(deps: Pick<CellDeps, 'rules'>, cell: Cell, resync = true): Promise<RuleObservation> {
   const alb = cell.spec.ingress.awsApplicationLoadBalancer;
   if (!alb?.listenerARN) return { kind: 'absent' };
   return findOwnedRule(deps.rules, {
@@ -88,6 +109,7 @@ export async function observeRule(deps: Pick<CellDeps, 'rules'>, cell: Cell): Pr
     knownArn: cell.status?.ruleArn,
     owner: ownerTag('Cell', cell.metadata.namespace, cell.metadata.name),
     adopt: cell.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
+    fresh: resync || cell.status?.pendingWeights !== undefined,
   });
 }
 
@@ -168,8 +190,12 @@ async function report(deps: CellDeps, cell: Cell, status: CellStatus, events: re
   deps.onStatus?.(cell, status);
   // lastSyncTime moves only with a real change, so an idle resync writes nothing.
   const changed = createMergePatch(cell.status ?? {}, status) !== undefined;
-  if (changed) await patchStatusIfChanged(deps.client, CellType, cell, { ...status, lastSyncTime: metaTime(deps.clock.now()) });
-  for (const event of events) await deps.events.record(withKind(cell, CellType), event);
+  if (changed) {
+    const written = await patchStatusIfChanged(deps.client, CellType, cell, { ...status, lastSyncTime: metaTime(deps.clock.now()) });
+    if (written) deps.ownWrites?.record(cellKey(cell), written.metadata.resourceVersion, written.status);
+  }
+  // Events are best-effort (the recorder never throws): do not hold the worker for them.
+  void Promise.all(events.map((event) => deps.events.record(withKind(cell, CellType), event)));
 }
 
 async function rejectInvalid(deps: CellDeps, raw: Cell, message: string): Promise<never> {

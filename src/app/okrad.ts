@@ -1,0 +1,138 @@
+// The controller manager's composition root: the only place (with the CLIs) that builds SDK clients.
+// It wires the API client, AWS adapters, metrics and every controller into one Manager, with optional
+// leader election, and serves /metrics, /healthz and /readyz.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { AwsSettings } from '../aws/config.js';
+import { SdkEks } from '../aws/eks.js';
+import { EksTokenGenerator } from '../aws/eks-token.js';
+import { SdkListenerRules } from '../aws/elbv2.js';
+import { CachingListenerRules } from '../aws/rule-cache.js';
+import { registerAlbConfigController } from '../controllers/albconfig/index.js';
+import { registerTargetGroupSetController } from '../controllers/awstargetgroupset/index.js';
+import { registerCellController } from '../controllers/cell/index.js';
+import { registerClusterSetController } from '../controllers/clusterset/index.js';
+import { registerPauseController } from '../controllers/pause/index.js';
+import { KubeClient } from '../kube/client.js';
+import { connectionFromKubeConfig, loadKubeConfig } from '../kube/connection.js';
+import { RemoteClusters } from '../kube/remote.js';
+import { KeyedBackoff } from '../runtime/backoff.js';
+import { systemClock } from '../runtime/clock.js';
+import { KubeEventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/log.js';
+import { Manager } from '../runtime/manager.js';
+import { Metrics } from '../runtime/metrics.js';
+
+/** Everything okrad can be told. */
+export interface OkradOptions {
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+  /** Watch one namespace only; all namespaces when absent. */
+  readonly namespace?: string | undefined;
+  readonly resyncMs: number;
+  readonly leaderElection?: { namespace: string; name: string; identity?: string | undefined } | undefined;
+  readonly aws: AwsSettings;
+  /** host:port for /metrics, /healthz and /readyz; port 0 picks a free one. */
+  readonly metricsAddress: string;
+  readonly workers: number;
+  /** Called when leadership is lost; okrad exits so it restarts clean. */
+  readonly onLostLeadership?: () => void;
+}
+
+/** A running okrad. */
+export interface Okrad {
+  readonly metrics: Metrics;
+  /** The port the HTTP server listens on. */
+  readonly port: number;
+  readonly ready: () => boolean;
+  stop(): Promise<void>;
+}
+
+/** True when the Argo Rollouts API group is served (its CRDs are installed). */
+async function argoRolloutsInstalled(client: KubeClient): Promise<boolean> {
+  try {
+    await client.getPath('/apis/argoproj.io/v1alpha1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts every controller and the HTTP endpoints. */
+export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad> {
+  const metrics = new Metrics();
+  const awsObserver = metrics.awsObserver();
+  const client = new KubeClient(connectionFromKubeConfig(loadKubeConfig(opts.kubeconfig, opts.context)), metrics.kubeObserver('management'));
+  const identity = opts.leaderElection?.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const manager = new Manager({
+    client,
+    log,
+    metrics,
+    leaderElection: opts.leaderElection ? { ...opts.leaderElection, identity } : undefined,
+    onLostLeadership: opts.onLostLeadership,
+  });
+  const events = new KubeEventRecorder(client, 'okrad', log);
+  // Resync passes always describe the rule; passes in between may use a describe up to one period old.
+  const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: opts.resyncMs });
+  const eksTokens = new EksTokenGenerator(opts.aws, { observer: awsObserver });
+  const remote = new RemoteClusters({ eksTokens }, (cluster) => metrics.kubeObserver(cluster));
+  const argoRollouts = await argoRolloutsInstalled(client);
+  if (!argoRollouts) log.warn('the argoproj.io API is not served: analysis and experiment steps will report InvalidSpec until the Argo Rollouts CRDs are installed');
+  const ns = opts.namespace;
+  registerClusterSetController(manager, { eks: (region) => new SdkEks({ ...opts.aws, region }, awsObserver), defaultRegion: opts.aws.region, events, clock: systemClock }, ns);
+  registerTargetGroupSetController(manager, { remote, backoff: new KeyedBackoff(), events, clock: systemClock }, ns);
+  registerCellController(manager, {
+    rules,
+    events,
+    clock: systemClock,
+    log,
+    resyncMs: opts.resyncMs,
+    workers: opts.workers,
+    argoRollouts,
+    namespace: ns,
+    onStatus: (cell, status) => { metrics.observeCell(cell.metadata.namespace ?? '', cell.metadata.name ?? '', status); },
+  });
+  registerPauseController(manager, { clock: systemClock, namespace: ns });
+  registerAlbConfigController(manager, { rules, events, clock: systemClock }, { resyncMs: opts.resyncMs, namespace: ns });
+  const server = await serve(opts.metricsAddress, metrics, () => manager.ready);
+  await manager.start();
+  log.info({ identity, namespace: ns ?? '(all)', argoRollouts, port: server.port }, 'okrad started');
+  return {
+    metrics,
+    port: server.port,
+    ready: () => manager.ready,
+    stop: async () => {
+      await manager.stop();
+      remote.close();
+      client.close();
+      await new Promise<void>((resolve) => server.server.close(() => { resolve(); }));
+      log.info('okrad stopped');
+    },
+  };
+}
+
+async function serve(address: string, metrics: Metrics, ready: () => boolean): Promise<{ server: Server; port: number }> {
+  const colon = address.lastIndexOf(':');
+  const host = colon >= 0 ? address.slice(0, colon) || '0.0.0.0' : '0.0.0.0';
+  const portText = colon >= 0 ? address.slice(colon + 1) : address;
+  const server = createServer((req, res) => {
+    void route(req.url ?? '/', metrics, ready).then(({ status, type, body }) => {
+      res.writeHead(status, { 'Content-Type': type });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(portText), host, resolve);
+  });
+  const bound = server.address();
+  return { server, port: typeof bound === 'object' && bound ? bound.port : Number(portText) };
+}
+
+async function route(url: string, metrics: Metrics, ready: () => boolean): Promise<{ status: number; type: string; body: string }> {
+  if (url.startsWith('/metrics')) return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+  if (url.startsWith('/healthz')) return { status: 200, type: 'text/plain', body: 'ok' };
+  if (url.startsWith('/readyz')) return ready() ? { status: 200, type: 'text/plain', body: 'ok' } : { status: 503, type: 'text/plain', body: 'informers not synced' };
+  return { status: 404, type: 'text/plain', body: 'not found' };
+}
