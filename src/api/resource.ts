@@ -8,6 +8,8 @@ export interface ResourceType {
   readonly kind: string;
   readonly plural: string;
   readonly namespaced: boolean;
+  /** False for kinds whose CRD has no status subresource: status is written on the object itself. */
+  readonly statusSubresource?: boolean;
 }
 
 /** `group/version`, or just `version` for the core group, as written in `apiVersion`. */

@@ -4,12 +4,18 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { EngineDeps } from '../analysis/engine.js';
+import { CloudWatchProvider } from '../analysis/providers/cloudwatch.js';
+import { DatadogProvider } from '../analysis/providers/datadog.js';
+import { PrometheusProvider } from '../analysis/providers/prometheus.js';
+import { WebProvider } from '../analysis/providers/web.js';
 import type { AwsSettings } from '../aws/config.js';
 import { SdkEks } from '../aws/eks.js';
 import { EksTokenGenerator } from '../aws/eks-token.js';
 import { SdkListenerRules } from '../aws/elbv2.js';
 import { CachingListenerRules } from '../aws/rule-cache.js';
 import { registerAlbConfigController } from '../controllers/albconfig/index.js';
+import { DEFAULT_INSTANCE_ID, INSTANCE_ID_LABEL, registerAnalysisRunController } from '../controllers/analysisrun/index.js';
 import { registerTargetGroupSetController } from '../controllers/awstargetgroupset/index.js';
 import { registerCellController } from '../controllers/cell/index.js';
 import { registerClusterSetController } from '../controllers/clusterset/index.js';
@@ -17,6 +23,7 @@ import { registerPauseController } from '../controllers/pause/index.js';
 import { KubeClient } from '../kube/client.js';
 import { connectionFromKubeConfig, loadKubeConfig } from '../kube/connection.js';
 import { RemoteClusters } from '../kube/remote.js';
+import { readSecretData } from '../kube/secrets.js';
 import { KeyedBackoff } from '../runtime/backoff.js';
 import { systemClock } from '../runtime/clock.js';
 import { KubeEventRecorder } from '../runtime/events.js';
@@ -36,6 +43,12 @@ export interface OkradOptions {
   /** host:port for /metrics, /healthz and /readyz; port 0 picks a free one. */
   readonly metricsAddress: string;
   readonly workers: number;
+  /** Who evaluates AnalysisRuns: okrad itself (default) or an installed Argo Rollouts controller. */
+  readonly analysisEngine?: 'builtin' | 'argo-rollouts' | undefined;
+  /** The controller-instance-id label value on runs the builtin engine evaluates (default okra). */
+  readonly analysisInstanceId?: string | undefined;
+  /** okrad's own namespace: where the default `datadog` Secret lives. */
+  readonly controllerNamespace?: string | undefined;
   /** Called when leadership is lost; okrad exits so it restarts clean. */
   readonly onLostLeadership?: () => void;
 }
@@ -59,27 +72,41 @@ async function argoRolloutsInstalled(client: KubeClient): Promise<boolean> {
   }
 }
 
-/** Starts every controller and the HTTP endpoints. */
-export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad> {
-  const metrics = new Metrics();
+/** The builtin analysis engine's providers and secret access. */
+function builtinEngine(client: KubeClient, opts: { controllerNamespace: string; cloudWatch: CloudWatchProvider }): EngineDeps {
+  const readSecret = (namespace: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(client, namespace, name);
+  return {
+    providers: {
+      web: new WebProvider(),
+      prometheus: new PrometheusProvider(),
+      datadog: new DatadogProvider({ readSecret, controllerNamespace: opts.controllerNamespace }),
+      cloudWatch: opts.cloudWatch,
+    },
+    readSecret: async (namespace, name, key) => (await readSecret(namespace, name))?.[key],
+    clock: () => new Date(),
+  };
+}
+
+/** Registers every controller with its adapters; returns what must be closed at shutdown. */
+function registerControllers(w: {
+  manager: Manager;
+  client: KubeClient;
+  metrics: Metrics;
+  log: Logger;
+  opts: OkradOptions;
+  argoRollouts: boolean;
+  builtinAnalysis: boolean;
+}): { remote: RemoteClusters; cloudWatch: CloudWatchProvider } {
+  const { manager, metrics, opts, log } = w;
   const awsObserver = metrics.awsObserver();
-  const client = new KubeClient(connectionFromKubeConfig(loadKubeConfig(opts.kubeconfig, opts.context)), metrics.kubeObserver('management'));
-  const identity = opts.leaderElection?.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const manager = new Manager({
-    client,
-    log,
-    metrics,
-    leaderElection: opts.leaderElection ? { ...opts.leaderElection, identity } : undefined,
-    onLostLeadership: opts.onLostLeadership,
-  });
-  const events = new KubeEventRecorder(client, 'okrad', log);
+  const events = new KubeEventRecorder(w.client, 'okrad', log);
   // Resync passes always describe the rule; passes in between may use a describe up to one period old.
   const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: opts.resyncMs });
   const eksTokens = new EksTokenGenerator(opts.aws, { observer: awsObserver });
   const remote = new RemoteClusters({ eksTokens }, (cluster) => metrics.kubeObserver(cluster));
-  const argoRollouts = await argoRolloutsInstalled(client);
-  if (!argoRollouts) log.warn('the argoproj.io API is not served: analysis and experiment steps will report InvalidSpec until the Argo Rollouts CRDs are installed');
+  const cloudWatch = new CloudWatchProvider(opts.aws, awsObserver);
   const ns = opts.namespace;
+  const instanceId = opts.analysisInstanceId ?? DEFAULT_INSTANCE_ID;
   registerClusterSetController(manager, { eks: (region) => new SdkEks({ ...opts.aws, region }, awsObserver), defaultRegion: opts.aws.region, events, clock: systemClock }, ns);
   registerTargetGroupSetController(manager, { remote, backoff: new KeyedBackoff(), events, clock: systemClock }, ns);
   registerCellController(manager, {
@@ -89,15 +116,40 @@ export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad
     log,
     resyncMs: opts.resyncMs,
     workers: opts.workers,
-    argoRollouts,
+    argoRollouts: w.argoRollouts,
     namespace: ns,
     onStatus: (cell, status) => { metrics.observeCell(cell.metadata.namespace ?? '', cell.metadata.name ?? '', status); },
+    analysisRunLabels: w.builtinAnalysis ? { [INSTANCE_ID_LABEL]: instanceId } : undefined,
   });
+  if (w.builtinAnalysis) {
+    const engine = builtinEngine(w.client, { controllerNamespace: opts.controllerNamespace ?? 'default', cloudWatch });
+    registerAnalysisRunController(manager, { engine, events, instanceId, namespace: ns, workers: opts.workers });
+  }
   registerPauseController(manager, { clock: systemClock, namespace: ns });
   registerAlbConfigController(manager, { rules, events, clock: systemClock }, { resyncMs: opts.resyncMs, namespace: ns });
+  return { remote, cloudWatch };
+}
+
+/** Starts every controller and the HTTP endpoints. */
+export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad> {
+  const metrics = new Metrics();
+  const client = new KubeClient(connectionFromKubeConfig(loadKubeConfig(opts.kubeconfig, opts.context)), metrics.kubeObserver('management'));
+  const identity = opts.leaderElection?.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const manager = new Manager({
+    client,
+    log,
+    metrics,
+    leaderElection: opts.leaderElection ? { ...opts.leaderElection, identity } : undefined,
+    onLostLeadership: opts.onLostLeadership,
+  });
+  const argoRollouts = await argoRolloutsInstalled(client);
+  if (!argoRollouts) log.warn('the argoproj.io API is not served: analysis and experiment steps will report InvalidSpec until the Argo Rollouts CRDs are installed');
+  const builtinAnalysis = argoRollouts && (opts.analysisEngine ?? 'builtin') === 'builtin';
+  const { remote, cloudWatch } = registerControllers({ manager, client, metrics, log, opts, argoRollouts, builtinAnalysis });
   const server = await serve(opts.metricsAddress, metrics, () => manager.ready);
   await manager.start();
-  log.info({ identity, namespace: ns ?? '(all)', argoRollouts, port: server.port }, 'okrad started');
+  const analysisEngine = builtinAnalysis ? 'builtin' : 'argo-rollouts';
+  log.info({ identity, namespace: opts.namespace ?? '(all)', argoRollouts, analysisEngine, port: server.port }, 'okrad started');
   return {
     metrics,
     port: server.port,
@@ -105,6 +157,7 @@ export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad
     stop: async () => {
       await manager.stop();
       remote.close();
+      cloudWatch.close();
       client.close();
       await new Promise<void>((resolve) => server.server.close(() => { resolve(); }));
       log.info('okrad stopped');

@@ -17,6 +17,8 @@ interface Flags {
   leaderElectionNamespace: string;
   leaderElectionId: string;
   analysisEngine: 'builtin' | 'argo-rollouts';
+  analysisInstanceId: string;
+  controllerNamespace: string;
   region?: string;
   awsEndpoint?: string;
   metricsBindAddress: string;
@@ -36,6 +38,8 @@ function program(): Command {
     .addOption(new Option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE or "default")').env('POD_NAMESPACE').default('default'))
     .addOption(new Option('--leader-election-id <name>', 'name of the Lease').env('OKRA_LEADER_ELECTION_ID').default('okra'))
     .addOption(new Option('--analysis-engine <engine>', 'who evaluates AnalysisRuns').choices(['builtin', 'argo-rollouts']).env('OKRA_ANALYSIS_ENGINE').default('builtin'))
+    .addOption(new Option('--analysis-instance-id <id>', 'controller-instance-id label on the AnalysisRuns the builtin engine evaluates (Argo Rollouts without an instance id ignores them)').env('OKRA_ANALYSIS_INSTANCE_ID').default('okra'))
+    .addOption(new Option('--controller-namespace <ns>', "okrad's own namespace, where the default `datadog` Secret is read").env('POD_NAMESPACE').default('default'))
     .addOption(new Option('--region <region>', 'AWS region (default: $AWS_REGION)').env('AWS_REGION'))
     .addOption(new Option('--aws-endpoint <url>', 'override every AWS endpoint (a local emulator)').env('AWS_ENDPOINT_URL'))
     .addOption(new Option('--metrics-bind-address <host:port>', 'address of /metrics, /healthz and /readyz').env('OKRA_METRICS_BIND_ADDRESS').default(':8080'))
@@ -62,6 +66,9 @@ async function run(flags: Flags): Promise<void> {
       aws: { region, ...(flags.awsEndpoint ? { endpoint: flags.awsEndpoint } : {}) },
       metricsAddress: flags.metricsBindAddress,
       workers: Number(flags.workers),
+      analysisEngine: flags.analysisEngine,
+      analysisInstanceId: flags.analysisInstanceId,
+      controllerNamespace: flags.controllerNamespace,
       onLostLeadership: () => {
         log.error('lost leadership; exiting so a fresh process can campaign again');
         process.exit(ExitCode.error);

@@ -67,7 +67,8 @@ export async function patchStatusIfChanged<T extends WithStatus<unknown>>(
   if (patch === undefined) return undefined;
   const ref = { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace };
   const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: patch };
-  return client.mergePatch<T>(type, ref, body, { subresource: 'status' });
+  // Kinds without a status subresource (Argo Rollouts' AnalysisRun) take status on the main resource.
+  return client.mergePatch<T>(type, ref, body, type.statusSubresource === false ? {} : { subresource: 'status' });
 }
 
 /** Kubernetes metav1.Time precision: whole seconds. */

@@ -6,6 +6,8 @@ import { RolloutsTypes, type AnalysisRun } from '../../src/api/rollouts/analysis
 import { AWSTargetGroupType, type AWSTargetGroup } from '../../src/api/v1alpha1/awstargetgroup.js';
 import { CellType, type Cell, type CellSpec, type CellStatus } from '../../src/api/v1alpha1/cell.js';
 import { SdkListenerRules } from '../../src/aws/elbv2.js';
+import type { EngineDeps } from '../../src/analysis/engine.js';
+import { DEFAULT_INSTANCE_ID, INSTANCE_ID_LABEL, registerAnalysisRunController } from '../../src/controllers/analysisrun/index.js';
 import { registerCellController } from '../../src/controllers/cell/index.js';
 import { registerPauseController } from '../../src/controllers/pause/index.js';
 import type { KubeObject } from '../../src/kube/client.js';
@@ -31,6 +33,14 @@ class TeeRecorder implements EventRecorder {
 const REGIONS = ['eu-west-1', 'us-west-2', 'ap-east-1', 'eu-south-2', 'il-central-1', 'me-central-1', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ca-west-1', 'eu-central-2', 'mx-central-1', 'ap-southeast-5', 'ap-southeast-7', 'ap-northeast-3', 'us-gov-east-1'];
 let nextRegion = 0;
 
+/** How a world's AnalysisRuns are evaluated: by the builtin engine (with these deps), else by the test. */
+export interface WorldAnalysis {
+  /** The builtin engine's deps for the world's namespace. */
+  readonly engine?: (namespace: string) => EngineDeps;
+  /** Finished runs of superseded target-group sets kept per Cell. */
+  readonly history?: number;
+}
+
 /** One isolated world. */
 export class CellWorld {
   readonly client = managementClient();
@@ -44,24 +54,36 @@ export class CellWorld {
     readonly namespace: string,
     readonly alb: TestAlb,
     readonly resyncMs: number,
+    private readonly analysis: WorldAnalysis | undefined,
   ) {
     this.rules = new RecordingRules(new SdkListenerRules(awsSettings(alb.region)));
     this.events = new TeeRecorder(new KubeEventRecorder(this.client, 'okra-test', silentLogger()));
   }
 
   /** Creates a namespace and an ALB in a region of its own. */
-  static async create(opts: { resyncMs?: number; regionIndex?: number } = {}): Promise<CellWorld> {
+  static async create(opts: { resyncMs?: number; regionIndex?: number; analysis?: WorldAnalysis } = {}): Promise<CellWorld> {
     const region = REGIONS[(opts.regionIndex ?? nextRegion++) % REGIONS.length] ?? 'eu-west-1';
     const [namespace, alb] = await Promise.all([createNamespace(managementClient(), 'cell'), createAlb(awsSettings(region))]);
-    return new CellWorld(namespace, alb, opts.resyncMs ?? 60_000);
+    return new CellWorld(namespace, alb, opts.resyncMs ?? 60_000, opts.analysis);
   }
 
   /** Starts (or restarts) the controllers, as a fresh process would: nothing in memory survives. */
   async start(): Promise<void> {
     await this.stop();
     const manager = new Manager({ client: this.client, log: silentLogger() });
-    registerCellController(manager, { rules: this.rules, events: this.events, clock: systemClock, log: silentLogger(), resyncMs: this.resyncMs, namespace: this.namespace });
+    const builtin = this.analysis?.engine?.(this.namespace);
+    registerCellController(manager, {
+      rules: this.rules,
+      events: this.events,
+      clock: systemClock,
+      log: silentLogger(),
+      resyncMs: this.resyncMs,
+      namespace: this.namespace,
+      analysisRunLabels: builtin ? { [INSTANCE_ID_LABEL]: DEFAULT_INSTANCE_ID } : undefined,
+      analysisRunHistory: this.analysis?.history,
+    });
     registerPauseController(manager, { clock: systemClock, namespace: this.namespace });
+    if (builtin) registerAnalysisRunController(manager, { engine: builtin, events: this.events, namespace: this.namespace });
     await manager.start();
     this.manager = manager;
   }

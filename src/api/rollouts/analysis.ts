@@ -4,12 +4,14 @@ import { z } from 'zod';
 import type { ResourceType } from '../resource.js';
 import { ObjectMetaSchema } from '../schema.js';
 
+// Argo Rollouts' analysis CRDs have no status subresource (its controller patches status in place).
 const rolloutsType = (kind: string, namespaced = true): ResourceType => ({
   group: 'argoproj.io',
   version: 'v1alpha1',
   kind,
   plural: `${kind.toLowerCase()}s`,
   namespaced,
+  statusSubresource: false,
 });
 
 /** Resource types of the Argo Rollouts kinds okra uses. */

@@ -50,6 +50,18 @@ export function gatePhase(kind: GateState['kind'], obj: GateObject): GatePhase {
   return 'Pending';
 }
 
+/** Finished AnalysisRuns of superseded sets kept per Cell by default. */
+export const DEFAULT_ANALYSIS_RUN_HISTORY = 5;
+
+/** The newest `keep` finished AnalysisRuns among `gates`. */
+function finishedHistory(gates: readonly { kind: GateState['kind']; obj: GateObject }[], keep: number): GateObject[] {
+  return gates
+    .filter(({ kind, obj }) => kind === 'AnalysisRun' && ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(obj.status?.phase ?? ''))
+    .map(({ obj }) => obj)
+    .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''))
+    .slice(0, keep);
+}
+
 /** A background AnalysisRun that is still running and has not been told to stop. */
 function needsTermination(run: AnalysisRun): boolean {
   const finished = ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? '');
@@ -66,6 +78,10 @@ export class KubeGates implements GatePort {
       analysisRuns?: Informer<AnalysisRun> | undefined;
       experiments?: Informer<Experiment> | undefined;
       log: Logger;
+      /** Extra labels on AnalysisRuns: okra's controller instance id when its builtin engine evaluates them. */
+      analysisRunLabels?: Readonly<Record<string, string>> | undefined;
+      /** Finished AnalysisRuns of superseded target-group sets kept per Cell, newest first. */
+      analysisRunHistory?: number | undefined;
     },
   ) {}
 
@@ -119,10 +135,14 @@ export class KubeGates implements GatePort {
   }
 
   async housekeeping(cell: Cell, keepHash: string | undefined, rolloutOver: boolean): Promise<void> {
+    const superseded = this.gateObjects(cell).filter(({ obj }) => obj.metadata.labels?.[GateLabels.stateHash] !== keepHash);
+    const history = new Set(finishedHistory(superseded, this.deps.analysisRunHistory ?? DEFAULT_ANALYSIS_RUN_HISTORY));
     for (const { type, obj } of this.gateObjects(cell)) {
       const ref = { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace };
       if (obj.metadata.labels?.[GateLabels.stateHash] !== keepHash) {
-        await this.deps.client.delete(type, ref, { uid: obj.metadata.uid ?? '' });
+        // A superseded gate goes (a running AnalysisRun stops being evaluated with it); the newest few
+        // finished runs stay for `kubectl get analysisruns` and post-mortems.
+        if (!history.has(obj)) await this.deps.client.delete(type, ref, { uid: obj.metadata.uid ?? '' });
       } else if (rolloutOver && type === RolloutsTypes.analysisRun && needsTermination(obj as AnalysisRun)) {
         // Background analysis runs until told to stop: terminate it once the rollout is over.
         await this.deps.client.mergePatch(type, ref, { spec: { terminate: true } });
@@ -163,7 +183,7 @@ export class KubeGates implements GatePort {
   ): Promise<void> {
     if (!this.deps.analysisRuns) throw new GateSpecError(`${where}: the Argo Rollouts CRDs (argoproj.io AnalysisRun) are not installed`);
     const templates = await Promise.all((analysis?.templates ?? []).map((ref) => this.template(cell, ref, where)));
-    const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels, where });
+    const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels: { ...labels, ...this.deps.analysisRunLabels }, where });
     await this.deps.client.create(RolloutsTypes.analysisRun, run);
   }
 

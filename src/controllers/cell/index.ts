@@ -35,6 +35,10 @@ export interface CellControllerOptions {
   readonly argoRollouts?: boolean | undefined;
   readonly namespace?: string | undefined;
   readonly onStatus?: CellDeps['onStatus'];
+  /** Extra labels on the AnalysisRuns gates create (the builtin engine's instance id). */
+  readonly analysisRunLabels?: Readonly<Record<string, string>> | undefined;
+  /** Finished AnalysisRuns of superseded target-group sets kept per Cell. */
+  readonly analysisRunHistory?: number | undefined;
 }
 
 /** Registers the Cell controller. */
@@ -46,7 +50,15 @@ export function registerCellController(manager: Manager, opts: CellControllerOpt
   const pauses = manager.informer<Pause>(PauseType, { namespace, labelSelector: GateLabels.cell });
   const analysisRuns = opts.argoRollouts === false ? undefined : manager.informer<AnalysisRun>(RolloutsTypes.analysisRun, { namespace, labelSelector: GateLabels.cell });
   const experiments = opts.argoRollouts === false ? undefined : manager.informer<Experiment>(RolloutsTypes.experiment, { namespace, labelSelector: GateLabels.cell });
-  const gates = new KubeGates({ client: manager.client, pauses, analysisRuns, experiments, log: opts.log });
+  const gates = new KubeGates({
+    client: manager.client,
+    pauses,
+    analysisRuns,
+    experiments,
+    log: opts.log,
+    analysisRunLabels: opts.analysisRunLabels,
+    analysisRunHistory: opts.analysisRunHistory,
+  });
   const ownWrites = new OwnWrites();
   const deps: CellDeps = { client: manager.client, cells, ownWrites, targetGroups, blocklists, rules: opts.rules, gates, events: opts.events, clock: opts.clock, onStatus: opts.onStatus };
   const byGateLabel = (o: KubeObject): string[] => {

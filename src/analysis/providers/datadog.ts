@@ -1,0 +1,168 @@
+// The Datadog provider, as Argo Rollouts': v1 `query` (the last point of the first series) or v2 scalar
+// `queries` + `formula` (the first value of the first column), over the metric's `interval` window up to
+// now. Credentials come as Argo Rollouts finds them: the named Secret (`secretRef`), else DD_API_KEY /
+// DD_APP_KEY / DD_ADDRESS from the environment, else the `datadog` Secret in okrad's namespace.
+// The Datadog client is imported on first use: loading it costs tens of MiB that most installs never need.
+import type { client, v2 } from '@datadog/datadog-api-client';
+import type { Metric } from '../../api/rollouts/analysis.js';
+import { parseDuration } from '../../api/duration.js';
+import { TransientError, goFloat, isTransientStatus, type MetricProvider, type ObserveContext, type Observation } from './provider.js';
+
+/** Name of the Secret Argo Rollouts reads Datadog credentials from by default. */
+export const DATADOG_SECRET = 'datadog';
+const DEFAULT_ADDRESS = 'https://api.datadoghq.com';
+const DEFAULT_WINDOW = '5m';
+const TIMEOUT_MS = 10_000;
+
+/** Reads a Secret's decoded data, or undefined when it does not exist. */
+export type SecretReader = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+
+/** Where the provider looks for credentials. */
+export interface DatadogOptions {
+  readonly readSecret: SecretReader;
+  /** okrad's own namespace, where un-namespaced secretRefs and the default `datadog` Secret live. */
+  readonly controllerNamespace: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+interface Credentials {
+  readonly address: string;
+  readonly apiKey: string;
+  readonly appKey: string;
+}
+
+type DatadogMetric = NonNullable<Metric['provider']['datadog']>;
+
+/** The Datadog provider. */
+export class DatadogProvider implements MetricProvider {
+  constructor(private readonly opts: DatadogOptions) {}
+
+  async observe(metric: Metric, ctx: ObserveContext): Promise<Observation> {
+    const dd = metric.provider.datadog;
+    if (!dd) throw new Error('metric has no datadog provider');
+    const credentials = await this.credentials(dd, ctx.namespace);
+    validate(dd);
+    const windowMs = parseDuration(dd.interval ?? DEFAULT_WINDOW);
+    if (windowMs === undefined) throw new Error(`invalid datadog interval ${JSON.stringify(dd.interval)}`);
+    const to = Math.floor(ctx.now.getTime() / 1000);
+    const from = to - Math.floor(windowMs / 1000);
+    return (dd.apiVersion ?? 'v1') === 'v1' ? queryV1(credentials, dd.query ?? '', { from, to }) : queryV2(credentials, dd, { from, to });
+  }
+
+  private async credentials(dd: DatadogMetric, runNamespace: string): Promise<Credentials> {
+    const name = dd.secretRef?.name ?? '';
+    const namespaced = dd.secretRef?.namespaced === true;
+    if (namespaced && name === '') throw new Error('secret name is required for namespaced credentials');
+    const namespace = namespaced ? runNamespace : this.opts.controllerNamespace;
+    const found = name === '' ? (this.fromEnv() ?? (await this.opts.readSecret(namespace, DATADOG_SECRET))) : await this.opts.readSecret(namespace, name);
+    return usable(found);
+  }
+
+  /** DD_API_KEY, DD_APP_KEY and DD_ADDRESS; as in Argo Rollouts they count only when all three are set. */
+  private fromEnv(): Record<string, string> | undefined {
+    const env = this.opts.env ?? process.env;
+    const [apiKey, appKey, address] = [env.DD_API_KEY, env.DD_APP_KEY, env.DD_ADDRESS];
+    if (apiKey === undefined || appKey === undefined || address === undefined) return undefined;
+    return { 'api-key': apiKey, 'app-key': appKey, address };
+  }
+}
+
+/** Credentials from Secret or environment data; both keys are required. */
+function usable(data: Record<string, string> | undefined): Credentials {
+  const apiKey = data?.['api-key'] ?? '';
+  const appKey = data?.['app-key'] ?? '';
+  if (apiKey === '' || appKey === '') throw new Error('failed to find the credentials for datadog metrics provider');
+  return { address: data?.address ?? DEFAULT_ADDRESS, apiKey, appKey };
+}
+
+/** The template checks Argo Rollouts makes before querying, in its order, with its messages. */
+const CHECKS: readonly [(d: { query: boolean; queries: number; v1: boolean; formula: boolean; aggregator: boolean }) => boolean, string][] = [
+  [(d) => !d.query && d.queries === 0, 'Must have either a query or queries. Please review the Analysis Template.'],
+  [(d) => d.query && d.queries > 0, 'Cannot have both a query and queries. Please review the Analysis Template.'],
+  [(d) => d.v1 && !d.query, 'Query is empty. API Version v1 only supports using the query parameter in your Analysis Template.'],
+  [(d) => d.formula && d.queries === 0, 'Formula are only valid when queries are set. Please review the Analysis Template.'],
+  [(d) => !d.formula && d.queries > 1, 'When multiple queries are provided you must include a formula.'],
+  [(d) => d.v1 && d.aggregator, 'Aggregator is not supported in v1. Please review the Analysis Template.'],
+];
+
+function validate(dd: DatadogMetric): void {
+  const facts = {
+    query: Boolean(dd.query),
+    queries: Object.keys(dd.queries ?? {}).length,
+    v1: (dd.apiVersion ?? 'v1') === 'v1',
+    formula: Boolean(dd.formula),
+    aggregator: Boolean(dd.aggregator),
+  };
+  const failed = CHECKS.find(([check]) => check(facts));
+  if (failed) throw new Error(failed[1]);
+}
+
+async function configuration(credentials: Credentials): Promise<client.Configuration> {
+  const common = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/index.js');
+  return common.createConfiguration({
+    baseServer: new common.BaseServerConfiguration(credentials.address.replace(/\/+$/, ''), {}),
+    authMethods: { apiKeyAuth: credentials.apiKey, appKeyAuth: credentials.appKey },
+    httpConfig: { signal: AbortSignal.timeout(TIMEOUT_MS) },
+  });
+}
+
+async function queryV1(credentials: Credentials, query: string, window: { from: number; to: number }): Promise<Observation> {
+  const { MetricsApi } = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js');
+  const api = new MetricsApi(await configuration(credentials));
+  const response = await call(() => api.queryMetrics({ ...window, query }));
+  const points = response.series?.[0]?.pointlist ?? [];
+  const last = points.at(-1);
+  if (!last) return { value: JSON.stringify(response.series ?? null), result: null };
+  // The client types a point as a pair of numbers; the API sends null for a missing value.
+  const value = (last as unknown[])[1] as number | null | undefined;
+  if (value === undefined || (last as unknown[]).length !== 2) throw new Error('Datapoint does not have 2 values');
+  return value === null ? { value: 'null', result: null } : { value: goFloat(value), result: value };
+}
+
+async function queryV2(credentials: Credentials, dd: DatadogMetric, window: { from: number; to: number }): Promise<Observation> {
+  const { MetricsApi } = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js');
+  const api = new MetricsApi(await configuration(credentials));
+  const response = await call(() => api.queryScalarData({ body: scalarRequest(dd, window) }));
+  if (response.errors) throw new Error(`There were errors in your query: ${response.errors}`);
+  const columns = (response.data?.attributes?.columns ?? []) as { values?: (number | null)[] }[];
+  const first = columns[0]?.values?.[0];
+  if (first !== undefined && first !== null) return { value: goFloat(first), result: first };
+  const empty = columns.length === 1 ? (columns[0]?.values ?? null) : { columns };
+  return { value: JSON.stringify(empty), result: null };
+}
+
+/** The v2 scalar request Argo Rollouts sends: one query per name, the same aggregator (default last). */
+function scalarRequest(dd: DatadogMetric, window: { from: number; to: number }): v2.ScalarFormulaQueryRequest {
+  const queries = dd.query ? { query: dd.query } : (dd.queries ?? {});
+  const aggregator = (dd.aggregator ?? 'last') as v2.MetricsAggregator;
+  /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- the client serialises plain objects field by field (its documented usage); its model classes carry no behaviour */
+  return {
+    data: {
+      type: 'scalar_request',
+      attributes: {
+        from: window.from * 1000,
+        to: window.to * 1000,
+        queries: Object.entries(queries).map(([name, query]) => ({ dataSource: 'metrics', name, query, aggregator })),
+        formulas: dd.formula ? [{ formula: dd.formula }] : [],
+      },
+    },
+  };
+  /* eslint-enable @typescript-eslint/no-unsafe-class-instance-assignment */
+}
+
+/**
+ * Calls the client, mapping its failures: 401/403 and other 4xx are errors, 429 and 5xx are transient,
+ * and so is every failure without an HTTP status (connection refused, reset, timeout).
+ */
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'number') throw new TransientError(err instanceof Error ? err.message : String(err));
+    const body = JSON.stringify((err as { body?: unknown }).body ?? '');
+    if (code === 401 || code === 403) throw new Error(`received authentication error response code: ${code} ${body}`);
+    const message = `received non 2xx response code: ${code} ${body}`;
+    throw isTransientStatus(code) ? new TransientError(message) : new Error(message);
+  }
+}
