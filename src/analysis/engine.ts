@@ -123,10 +123,13 @@ function assess(
   const events = metricEvents(results, verdict.results);
   const status: AnalysisRunStatus = {
     ...measured.status,
-    metricResults: trimMeasurements(verdict.results, ctx.retention),
-    runSummary: { ...verdict.runSummary },
-    dryRunSummary: { ...verdict.dryRunSummary },
+    metricResults: trimMeasurements(verdict.results, ctx.retention).map((r) => withoutZeros(r)),
+    // As Argo Rollouts writes them: an all-zero runSummary never shows up, dryRunSummary always does.
+    dryRunSummary: withoutZeros({ ...verdict.dryRunSummary }),
   };
+  const runSummary = withoutZeros({ ...verdict.runSummary });
+  if (Object.keys(runSummary).length > 0) status.runSummary = runSummary;
+  else delete status.runSummary;
   if (verdict.phase !== (run.status?.phase ?? '')) {
     status.phase = verdict.phase;
     status.message = verdict.message;
@@ -138,6 +141,14 @@ function assess(
   if (!status.message) delete status.message;
   const after: AnalysisRun = { ...run, status };
   return { status, requeueAt: completed(status.phase) ? undefined : nextReconcile(after, ctx.metrics, ctx.now), events };
+}
+
+const COUNTERS = ['count', 'successful', 'failed', 'inconclusive', 'error', 'consecutiveError', 'consecutiveSuccess'] as const;
+
+/** Drops zero counters, as Argo Rollouts' Go types do (omitempty), so both engines write the same shape. */
+function withoutZeros<T extends Partial<Record<(typeof COUNTERS)[number], number | undefined>>>(counters: T): T {
+  const zero = new Set<string>(COUNTERS.filter((key) => counters[key] === 0));
+  return Object.fromEntries(Object.entries(counters).filter(([key]) => !zero.has(key))) as T;
 }
 
 /** One Event per metric that completed in this pass. */
