@@ -9,13 +9,11 @@ import type { Experiment } from '../src/api/rollouts/experiment.js';
 import type { CanaryStep, CellSpec } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import type { EngineDeps } from '../src/analysis/engine.js';
-import { DatadogProvider } from '../src/analysis/providers/datadog.js';
-import { PrometheusProvider } from '../src/analysis/providers/prometheus.js';
-import { WebProvider } from '../src/analysis/providers/web.js';
+import { engineDeps } from '../src/analysis/providers/index.js';
 import { readSecretData } from '../src/kube/secrets.js';
 import { CellWorld } from './support/cell-world.js';
 import { managementClient } from './support/env.js';
-import { DATADOG_KEYS, FakeMetrics } from './support/fake-metrics.js';
+import { FakeMetrics } from './support/fake-metrics.js';
 
 let fake: FakeMetrics;
 const client = managementClient();
@@ -33,25 +31,14 @@ afterEach(async () => {
 
 /** Engine deps as okrad builds them, with Datadog credentials read from the world's namespace. */
 function engine(namespace: string): EngineDeps {
-  const readSecret = (ns: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(client, ns, name);
-  return {
-    providers: { web: new WebProvider(), prometheus: new PrometheusProvider({}), datadog: new DatadogProvider({ readSecret, controllerNamespace: namespace, env: {} }) },
-    readSecret: async (ns, name, key) => (await readSecret(ns, name))?.[key],
-    clock: () => new Date(),
-    retry: { retries: 1, minTimeoutMs: 10, factor: 1 },
-  };
+  return engineDeps({ readSecret: (ns, name) => readSecretData(client, ns, name), controllerNamespace: namespace, env: {}, retry: { retries: 1, minTimeoutMs: 10, factor: 1 } });
 }
 
 /** A world whose runs the builtin engine evaluates, with the `datadog` Secret in place. */
 async function world(history?: number): Promise<CellWorld> {
   const w = await CellWorld.create({ analysis: { engine, ...(history === undefined ? {} : { history }) } });
   worlds.push(w);
-  await client.create(CoreTypes.secret, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'datadog', namespace: w.namespace },
-    stringData: { address: `${fake.url}/datadog`, 'api-key': DATADOG_KEYS.apiKey, 'app-key': DATADOG_KEYS.appKey },
-  });
+  await fake.createDatadogSecret(client, w.namespace);
   return w;
 }
 
@@ -95,7 +82,7 @@ describe('builtin analysis engine with Cells', () => {
     expect(run?.metadata.labels).toMatchObject({ 'argo-rollouts.argoproj.io/controller-instance-id': 'okra', 'okra.mumo.co/step-index': '1' });
     expect(run?.status).toMatchObject({
       phase: 'Successful',
-      runSummary: { count: 2, successful: 2, failed: 0, inconclusive: 0, error: 0 },
+      runSummary: { count: 2, successful: 2 },
       metricResults: [
         { name: 'error-rate', phase: 'Successful', count: 1, successful: 1, measurements: [{ phase: 'Successful', value: '0.01' }] },
         { name: 'success-rate', phase: 'Successful', metadata: { ResolvedPrometheusQuery: 'sum(ok{t1,version="2.0.0"})' }, measurements: [{ value: '[0.99]' }] },

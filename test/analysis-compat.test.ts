@@ -4,12 +4,8 @@
 // same counters); since they share a namespace this also shows neither touches the other's runs. Then a
 // Cell on --analysis-engine=argo-rollouts completes and aborts while the real controller judges its runs.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CoreTypes } from '../src/api/resource.js';
 import { RolloutsTypes, type AnalysisPhase, type AnalysisRun, type Metric } from '../src/api/rollouts/analysis.js';
-import type { EngineDeps } from '../src/analysis/engine.js';
-import { DatadogProvider } from '../src/analysis/providers/datadog.js';
-import { PrometheusProvider } from '../src/analysis/providers/prometheus.js';
-import { WebProvider } from '../src/analysis/providers/web.js';
+import { engineDeps } from '../src/analysis/providers/index.js';
 import { DEFAULT_INSTANCE_ID, INSTANCE_ID_LABEL, registerAnalysisRunController } from '../src/controllers/analysisrun/index.js';
 import { readSecretData } from '../src/kube/secrets.js';
 import { MemoryEventRecorder } from '../src/runtime/events.js';
@@ -19,7 +15,7 @@ import type { ManagedProcess } from './stack/process.js';
 import { startRolloutsController } from './stack/rollouts.js';
 import { CellWorld } from './support/cell-world.js';
 import { managementClient, stack } from './support/env.js';
-import { DATADOG_KEYS, FakeMetrics } from './support/fake-metrics.js';
+import { FakeMetrics } from './support/fake-metrics.js';
 import { createNamespace } from './support/namespaces.js';
 
 const client = managementClient();
@@ -129,20 +125,10 @@ describe('AnalysisRun fixtures under rollouts-controller and the builtin engine'
 
   beforeAll(async () => {
     namespace = await createNamespace(client, 'compat');
-    await client.create(CoreTypes.secret, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'datadog', namespace },
-      stringData: { address: `${fake.url}/datadog`, 'api-key': DATADOG_KEYS.apiKey, 'app-key': DATADOG_KEYS.appKey },
-    });
+    await fake.createDatadogSecret(client, namespace);
     await argoFor(namespace);
     manager = new Manager({ client, log: silentLogger() });
-    const readSecret = (ns: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(client, ns, name);
-    const engine: EngineDeps = {
-      providers: { web: new WebProvider(), prometheus: new PrometheusProvider({}), datadog: new DatadogProvider({ readSecret, controllerNamespace: namespace, env: {} }) },
-      readSecret: async (ns, name, key) => (await readSecret(ns, name))?.[key],
-      clock: () => new Date(),
-    };
+    const engine = engineDeps({ readSecret: (ns, name) => readSecretData(client, ns, name), controllerNamespace: namespace, env: {} });
     registerAnalysisRunController(manager, { engine, events: new MemoryEventRecorder(), namespace });
     await manager.start();
   });

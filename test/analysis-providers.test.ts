@@ -4,7 +4,6 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement, Metric } from '../src/api/rollouts/analysis.js';
-import { CoreTypes } from '../src/api/resource.js';
 import { takeMeasurement, type ProviderSet } from '../src/analysis/measure.js';
 import { CloudWatchProvider } from '../src/analysis/providers/cloudwatch.js';
 import { DatadogProvider } from '../src/analysis/providers/datadog.js';
@@ -26,18 +25,8 @@ beforeAll(async () => {
   fake = await FakeMetrics.start();
   namespace = await createNamespace(client, 'providers');
   // The default `datadog` Secret in okrad's namespace, as Argo Rollouts reads it.
-  await client.create(CoreTypes.secret, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'datadog', namespace },
-    stringData: { address: `${fake.url}/datadog`, 'api-key': DATADOG_KEYS.apiKey, 'app-key': DATADOG_KEYS.appKey },
-  });
-  await client.create(CoreTypes.secret, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'wrong-keys', namespace },
-    stringData: { address: `${fake.url}/datadog`, 'api-key': 'nope', 'app-key': 'nope' },
-  });
+  await fake.createDatadogSecret(client, namespace);
+  await fake.createDatadogSecret(client, namespace, { name: 'wrong-keys', keys: { apiKey: 'nope', appKey: 'nope' } });
   providers = {
     web: new WebProvider(),
     prometheus: new PrometheusProvider({}),

@@ -4,11 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { EngineDeps } from '../analysis/engine.js';
 import { CloudWatchProvider } from '../analysis/providers/cloudwatch.js';
-import { DatadogProvider } from '../analysis/providers/datadog.js';
-import { PrometheusProvider } from '../analysis/providers/prometheus.js';
-import { WebProvider } from '../analysis/providers/web.js';
+import { engineDeps } from '../analysis/providers/index.js';
 import type { AwsSettings } from '../aws/config.js';
 import { SdkEks } from '../aws/eks.js';
 import { EksTokenGenerator } from '../aws/eks-token.js';
@@ -72,21 +69,6 @@ async function argoRolloutsInstalled(client: KubeClient): Promise<boolean> {
   }
 }
 
-/** The builtin analysis engine's providers and secret access. */
-function builtinEngine(client: KubeClient, opts: { controllerNamespace: string; cloudWatch: CloudWatchProvider }): EngineDeps {
-  const readSecret = (namespace: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(client, namespace, name);
-  return {
-    providers: {
-      web: new WebProvider(),
-      prometheus: new PrometheusProvider(),
-      datadog: new DatadogProvider({ readSecret, controllerNamespace: opts.controllerNamespace }),
-      cloudWatch: opts.cloudWatch,
-    },
-    readSecret: async (namespace, name, key) => (await readSecret(namespace, name))?.[key],
-    clock: () => new Date(),
-  };
-}
-
 /** Registers every controller with its adapters; returns what must be closed at shutdown. */
 function registerControllers(w: {
   manager: Manager;
@@ -122,7 +104,8 @@ function registerControllers(w: {
     analysisRunLabels: w.builtinAnalysis ? { [INSTANCE_ID_LABEL]: instanceId } : undefined,
   });
   if (w.builtinAnalysis) {
-    const engine = builtinEngine(w.client, { controllerNamespace: opts.controllerNamespace ?? 'default', cloudWatch });
+    const readSecret = (namespace: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(w.client, namespace, name);
+    const engine = engineDeps({ readSecret, controllerNamespace: opts.controllerNamespace ?? 'default', cloudWatch });
     registerAnalysisRunController(manager, { engine, events, instanceId, namespace: ns, workers: opts.workers });
   }
   registerPauseController(manager, { clock: systemClock, namespace: ns });

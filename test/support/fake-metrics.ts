@@ -7,6 +7,8 @@
 // times first (rate limiting). Every request is recorded, so tests can check what reached the provider.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CoreTypes } from '../../src/api/resource.js';
+import type { KubeClient } from '../../src/kube/client.js';
 
 /** What a query answers: a number, a list (Prometheus vector), null (no data), or a JSON document (web). */
 export type Answer = number | number[] | null | { json: unknown } | { raw: string };
@@ -52,6 +54,17 @@ export class FakeMetrics {
   /** Makes a query answer `status` the next `times` requests (then its answer again). */
   failNext(query: string, status: number, times: number): void {
     this.failures.set(query, { status, times });
+  }
+
+  /** Creates a Datadog credentials Secret (keys as Argo Rollouts reads them) pointing at this server. */
+  async createDatadogSecret(client: KubeClient, namespace: string, opts: { name?: string; keys?: { apiKey: string; appKey: string } } = {}): Promise<void> {
+    const keys = opts.keys ?? DATADOG_KEYS;
+    await client.create(CoreTypes.secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: opts.name ?? 'datadog', namespace },
+      stringData: { address: `${this.url}/datadog`, 'api-key': keys.apiKey, 'app-key': keys.appKey },
+    });
   }
 
   /** Requests seen for a query. */
