@@ -1,7 +1,8 @@
 // Analysis gates end to end with the builtin engine on the real apiserver: Cells create AnalysisRuns from
-// templates, okra's own engine measures them against a local server answering the Datadog, Prometheus and
-// web API shapes, and the Cell passes, aborts, holds or cleans up accordingly. Experiments gate on their
-// phase (written here as Argo Rollouts' experiment controller would write it).
+// templates, okra's own engine measures them against moto's CloudWatch and a local server answering the
+// Datadog, Prometheus and web API shapes, and the Cell passes, aborts, holds or cleans up accordingly.
+// Experiments gate on their phase (written here as Argo Rollouts' experiment controller would write it).
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreTypes } from '../src/api/resource.js';
 import { RolloutsTypes, type AnalysisTemplate } from '../src/api/rollouts/analysis.js';
@@ -9,12 +10,16 @@ import type { Experiment } from '../src/api/rollouts/experiment.js';
 import type { CanaryStep, CellSpec } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import type { EngineDeps } from '../src/analysis/engine.js';
+import { CloudWatchProvider } from '../src/analysis/providers/cloudwatch.js';
 import { engineDeps } from '../src/analysis/providers/index.js';
+import { sdkConfig } from '../src/aws/config.js';
 import { readSecretData } from '../src/kube/secrets.js';
 import { CellWorld } from './support/cell-world.js';
-import { managementClient } from './support/env.js';
+import { awsSettings, managementClient } from './support/env.js';
 import { FakeMetrics } from './support/fake-metrics.js';
 
+/** CloudWatch data lives in moto, in a region no other test uses. */
+const CLOUDWATCH_REGION = 'sa-east-1';
 let fake: FakeMetrics;
 const client = managementClient();
 const worlds: CellWorld[] = [];
@@ -23,6 +28,7 @@ beforeAll(async () => {
   fake = await FakeMetrics.start();
 });
 afterAll(async () => {
+  cloudWatch.close();
   await fake.stop();
 });
 afterEach(async () => {
@@ -30,8 +36,23 @@ afterEach(async () => {
 });
 
 /** Engine deps as okrad builds them, with Datadog credentials read from the world's namespace. */
+const cloudWatch = new CloudWatchProvider(awsSettings(CLOUDWATCH_REGION));
+
 function engine(namespace: string): EngineDeps {
-  return engineDeps({ readSecret: (ns, name) => readSecretData(client, ns, name), controllerNamespace: namespace, env: {}, retry: { retries: 1, minTimeoutMs: 10, factor: 1 } });
+  return engineDeps({ readSecret: (ns, name) => readSecretData(client, ns, name), controllerNamespace: namespace, cloudWatch, env: {}, retry: { retries: 1, minTimeoutMs: 10, factor: 1 } });
+}
+
+/** Puts a few minutes of a latency metric for `service` into moto's CloudWatch. */
+async function putLatency(service: string, values: number[]): Promise<void> {
+  const cw = new CloudWatchClient(sdkConfig(awsSettings(CLOUDWATCH_REGION)));
+  const now = Date.now();
+  await cw.send(
+    new PutMetricDataCommand({
+      Namespace: 'okra/e2e',
+      MetricData: values.map((value, i) => ({ MetricName: 'LatencyP99', Dimensions: [{ Name: 'Service', Value: service }], Value: value, Unit: 'Milliseconds', Timestamp: new Date(now - (i + 1) * 60_000) })),
+    }),
+  );
+  cw.destroy();
 }
 
 /** A world whose runs the builtin engine evaluates, with the `datadog` Secret in place. */
@@ -57,11 +78,17 @@ async function rollTo2(w: CellWorld, spec: Partial<CellSpec>): Promise<void> {
 
 const versionArg = { name: 'version', valueFrom: { fieldRef: { fieldPath: 'status.desiredVersion' } } };
 
-/** Datadog error rate and Prometheus success rate for the version being rolled out. */
-async function healthTemplate(w: CellWorld, tag: string): Promise<void> {
+/** Datadog error rate, Prometheus success rate and CloudWatch latency for the version being rolled out. */
+async function healthTemplate(w: CellWorld, tag: string, latencies = [120, 135, 110]): Promise<void> {
+  await putLatency(tag, latencies);
   await template(w, 'health', {
     args: [{ name: 'version' }],
     metrics: [
+      {
+        name: 'latency',
+        successCondition: 'len(result[0].Values) > 0 && all(result[0].Values, {# < 250})',
+        provider: { cloudWatch: { interval: '10m', metricDataQueries: [{ id: 'p99', metricStat: { metric: { namespace: 'okra/e2e', metricName: 'LatencyP99', dimensions: [{ name: 'Service', value: tag }] }, period: 60, stat: 'Maximum' } }] } },
+      },
       { name: 'error-rate', successCondition: 'result < 0.05', failureCondition: 'result > 0.2', provider: { datadog: { query: `avg:errors{${tag},version:{{args.version}}}`, interval: '5m' } } },
       { name: 'success-rate', successCondition: 'len(result) > 0 && result[0] >= 0.95', provider: { prometheus: { address: `${fake.url}/prometheus`, query: `sum(ok{${tag},version="{{args.version}}"})` } } },
     ],
@@ -82,8 +109,9 @@ describe('builtin analysis engine with Cells', () => {
     expect(run?.metadata.labels).toMatchObject({ 'argo-rollouts.argoproj.io/controller-instance-id': 'okra', 'okra.mumo.co/step-index': '1' });
     expect(run?.status).toMatchObject({
       phase: 'Successful',
-      runSummary: { count: 2, successful: 2 },
+      runSummary: { count: 3, successful: 3 },
       metricResults: [
+        { name: 'latency', phase: 'Successful', measurements: [{ phase: 'Successful' }] },
         { name: 'error-rate', phase: 'Successful', count: 1, successful: 1, measurements: [{ phase: 'Successful', value: '0.01' }] },
         { name: 'success-rate', phase: 'Successful', metadata: { ResolvedPrometheusQuery: 'sum(ok{t1,version="2.0.0"})' }, measurements: [{ value: '[0.99]' }] },
       ],
@@ -103,7 +131,18 @@ describe('builtin analysis engine with Cells', () => {
     const blocklist = await client.get<VersionBlocklist>(VersionBlocklistType, 'web', w.namespace);
     expect(blocklist?.spec.items.map((i) => i.version)).toEqual(['2.0.0']);
     const [run] = await w.analysisRuns('web');
-    expect(run?.status).toMatchObject({ phase: 'Failed', runSummary: { count: 2, failed: 1, successful: 1 } });
+    expect(run?.status).toMatchObject({ phase: 'Failed', runSummary: { count: 3, failed: 1, successful: 2 } });
+  });
+
+  it('aborts on a CloudWatch metric over its threshold', async () => {
+    const w = await world();
+    fake.set('avg:errors{t6,version:2.0.0}', 0.01);
+    fake.set('sum(ok{t6,version="2.0.0"})', [0.99]);
+    await healthTemplate(w, 't6', [120, 480, 110]);
+    await rollTo2(w, { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'health' }], args: [versionArg] } }, { setWeight: 50 }] } } });
+    const aborted = await w.waitForStatus('web', (s) => s.phase === 'Degraded', 30_000);
+    expect(aborted.message).toContain('Metric "latency" assessed Failed');
+    expect(await w.weights()).toEqual({ blue: 100 });
   });
 
   it('aborts at a later step when the background analysis starts failing', async () => {
