@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { buildCrd, schemaOf, toStructural, type JsonSchema } from './crd.js';
 import { renderCrdFiles } from './crd-files.js';
+import { renderCrdReference } from './crd-reference.js';
 import { intOrString } from './schema.js';
 import { okraCrds } from './v1alpha1/crds.js';
 
@@ -49,6 +50,18 @@ describe('generated CRDs', () => {
         expect(readFileSync(path, 'utf8'), `${path} is current`).toBe(content);
       }
     }
+  });
+
+  it('docs/crd-reference.md is committed and matches the schemas', () => {
+    const path = join(import.meta.dirname, '..', '..', 'docs', 'crd-reference.md');
+    expect(readFileSync(path, 'utf8')).toBe(renderCrdReference());
+  });
+
+  it('the reference lists every field with its description', () => {
+    const reference = renderCrdReference();
+    expect(reference).toContain('| `spec.updateStrategy.canary.steps[].setWeight` |');
+    expect(reference).toContain('| `status.stableVersion` | string | The last version whose rollout completed. |');
+    expect(reference).toMatch(/### VersionBlocklist/);
   });
 
   it('marks int-or-string fields and keeps their description', () => {
