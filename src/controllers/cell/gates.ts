@@ -73,10 +73,11 @@ export class KubeGates implements GatePort {
   constructor(
     private readonly deps: {
       client: KubeClient;
-      pauses: Informer<Pause>;
+      // Only `list` is read, so a one-shot snapshot (okra sync cell) can stand in for an informer.
+      pauses: Pick<Informer<Pause>, 'list'>;
       /** Absent when the Argo Rollouts CRDs are not installed. */
-      analysisRuns?: Informer<AnalysisRun> | undefined;
-      experiments?: Informer<Experiment> | undefined;
+      analysisRuns?: Pick<Informer<AnalysisRun>, 'list'> | undefined;
+      experiments?: Pick<Informer<Experiment>, 'list'> | undefined;
       log: Logger;
       /** Extra labels on AnalysisRuns: okra's controller instance id when its builtin engine evaluates them. */
       analysisRunLabels?: Readonly<Record<string, string>> | undefined;
