@@ -1,0 +1,133 @@
+// okractl watch cell: a live view of a rollout until it ends, with an exit code a pipeline can act on
+// (0 Completed, 2 Degraded/rolled back, 4 InvalidSpec, 3 timed out, 5 Cell missing).
+//
+// It polls (one snapshot per second by default) rather than using API server watches: the view combines
+// four kinds of objects (the Cell, its gates, the AnalysisRuns' metric results, Events), and a metric
+// measured by the analysis engine changes no Cell field, so a Cell watch alone would miss it while four
+// watches would each need list-then-watch, resourceVersion expiry and reconnect handling in a short-lived
+// CLI. A snapshot is four GETs/LISTs per interval, served from the API server's watch cache, and polling
+// keeps the frame identical to `describe` (same snapshotCell). A second of latency is fine for a person.
+import type { Command } from 'commander';
+import { parseDuration } from '../../api/duration.js';
+import type { Cell } from '../../api/v1alpha1/cell.js';
+import type { KubeClient } from '../../kube/client.js';
+import { sleep } from '../../runtime/clock.js';
+import { CliError, ExitCode, globals, kubeClient, namespaceOf } from '../common.js';
+import { cellNotFound, type CellRef } from './cells.js';
+import { renderCellView, snapshotCell, type CellSnapshot } from './view.js';
+
+/** Whether a watch is over, and with which exit code and closing line. */
+export type WatchVerdict = { readonly done: false } | { readonly done: true; readonly code: number; readonly message: string };
+
+/**
+ * The outcome a Cell shows: Completed → 0, Degraded → 2, InvalidSpec → 4, anything else still running.
+ * With `version`, only a rollout of that version counts (so a watch started before the controller
+ * noticed the new version does not end on the previous Completed). A status older than the spec
+ * (observedGeneration behind) says nothing yet, and neither does one whose weights are written but not
+ * read back (an abort is Degraded at once; traffic is back on stable only after read-back).
+ */
+export function watchVerdict(cell: Cell, version?: string): WatchVerdict {
+  const s = cell.status ?? {};
+  if (settling(cell)) return { done: false };
+  if (s.phase === 'InvalidSpec') return ended(cell, ExitCode.invalidSpec, `has an invalid spec: ${s.message ?? ''}`);
+  if (version !== undefined && s.desiredVersion !== version) return { done: false };
+  if (s.phase === 'Completed') return ended(cell, ExitCode.ok, `Completed: ${s.message ?? ''}`);
+  if (s.phase === 'Degraded') return ended(cell, ExitCode.rolledBack, `Degraded: ${s.message ?? s.reason ?? ''}`);
+  return { done: false };
+}
+
+function ended(cell: Cell, code: number, what: string): WatchVerdict {
+  return { done: true, code, message: `cell/${cell.metadata.name ?? ''} ${what}` };
+}
+
+function settling(cell: Cell): boolean {
+  const observed = cell.status?.observedGeneration;
+  const generation = cell.metadata.generation;
+  return (observed !== undefined && generation !== undefined && observed < generation) || cell.status?.pendingWeights !== undefined;
+}
+
+/** What a frame shows, without the times that move every second: a new plain frame only when it changes. */
+export function frameKey(snapshot: CellSnapshot): string {
+  const { lastSyncTime: _lastSync, ...status } = snapshot.cell.status ?? {};
+  return JSON.stringify({ status, paused: snapshot.cell.spec.paused, gates: snapshot.gates, events: snapshot.events });
+}
+
+/** Where frames go. */
+export interface Terminal {
+  /** A terminal: redraw in place, in colour. Otherwise: append a frame only when it changed. */
+  readonly tty: boolean;
+  readonly color: boolean;
+  readonly columns?: number | undefined;
+  write(text: string): void;
+}
+
+/** Home the cursor and clear the screen. */
+const CLEAR = '\u001b[H\u001b[2J';
+
+function draw(snapshot: CellSnapshot, term: Terminal, lastKey: string | undefined): string {
+  const key = frameKey(snapshot);
+  if (term.tty) {
+    const frame = renderCellView(snapshot, { color: term.color, now: new Date(), ...(term.columns ? { width: term.columns } : {}) });
+    term.write(`${CLEAR}${frame}`);
+  } else if (key !== lastKey) {
+    term.write(`${lastKey === undefined ? '' : '\n'}${renderCellView(snapshot, { now: new Date() })}`);
+  }
+  return key;
+}
+
+/** Options of one watch. */
+export interface WatchOptions {
+  readonly intervalMs: number;
+  readonly timeoutMs?: number | undefined;
+  readonly version?: string | undefined;
+}
+
+/** Shows the Cell until its rollout ends; resolves 0 on Completed, throws a CliError with the exit code otherwise. */
+export async function watchCell(client: KubeClient, ref: CellRef, opts: WatchOptions, term: Terminal): Promise<number> {
+  const deadline = opts.timeoutMs === undefined ? undefined : Date.now() + opts.timeoutMs;
+  let lastKey: string | undefined;
+  for (;;) {
+    const snapshot = await snapshotCell(client, ref.namespace, ref.name);
+    if (!snapshot) throw cellNotFound(ref);
+    lastKey = draw(snapshot, term, lastKey);
+    const verdict = watchVerdict(snapshot.cell, opts.version);
+    if (verdict.done) {
+      if (verdict.code !== ExitCode.ok) throw new CliError(verdict.message, verdict.code);
+      term.write(`${verdict.message}\n`);
+      return ExitCode.ok;
+    }
+    const left = deadline === undefined ? opts.intervalMs : deadline - Date.now();
+    if (left <= 0) {
+      const s = snapshot.cell.status ?? {};
+      throw new CliError(`timed out waiting for cell/${ref.name} (${s.phase ?? 'no status'}: ${s.message ?? ''})`, ExitCode.timedOut);
+    }
+    await sleep(Math.min(opts.intervalMs, left));
+  }
+}
+
+function durationOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new CliError(`${flag} ${JSON.stringify(value)} is not a duration (for example 30s, 5m, 1h)`);
+  return ms;
+}
+
+/** Registers `watch cell`. */
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description('follow an object live')
+    .command('cell <name>')
+    .alias('cells')
+    .description('show a Cell\'s rollout live until it ends: exit 0 Completed, 2 Degraded (rolled back), 4 InvalidSpec, 3 timed out')
+    .option('--timeout <duration>', 'give up after this long (exit 3), for example 30m')
+    .option('--for-version <version>', 'wait for the rollout of this version (ignore the outcome of earlier ones)')
+    .option('--interval <duration>', 'how often to refresh', '1s')
+    .action(async (name: string, opts: { timeout?: string; forVersion?: string; interval: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const tty = process.stdout.isTTY;
+      const term: Terminal = { tty, color: tty && !process.env.NO_COLOR, columns: process.stdout.columns, write: (t) => process.stdout.write(t) };
+      const watchOpts = { intervalMs: durationOption('--interval', opts.interval) ?? 1000, timeoutMs: durationOption('--timeout', opts.timeout), version: opts.forVersion };
+      await watchCell(kubeClient(g), { name, namespace: namespaceOf(g) }, watchOpts, term);
+    });
+}
