@@ -102,6 +102,7 @@ function registerControllers(w: {
     namespace: ns,
     onStatus: (cell, status) => { metrics.observeCell(cell.metadata.namespace ?? '', cell.metadata.name ?? '', status); },
     analysisRunLabels: w.builtinAnalysis ? { [INSTANCE_ID_LABEL]: instanceId } : undefined,
+    onAnalysisRunCompleted: (run) => { metrics.analysisRuns.inc({ namespace: run.metadata.namespace ?? '', phase: run.status?.phase ?? '' }); },
   });
   if (w.builtinAnalysis) {
     const readSecret = (namespace: string, name: string): Promise<Record<string, string> | undefined> => readSecretData(w.client, namespace, name);

@@ -17,6 +17,7 @@ import type { EventRecorder } from '../../runtime/events.js';
 import type { Logger } from '../../runtime/log.js';
 import type { Manager } from '../../runtime/manager.js';
 import { OwnWrites } from '../../runtime/own-writes.js';
+import { completed } from '../../analysis/assess.js';
 import { GateLabels, KubeGates } from './gates.js';
 import { reconcileCell, type CellDeps } from './reconciler.js';
 import { selectsTargetGroup } from './targets.js';
@@ -39,6 +40,8 @@ export interface CellControllerOptions {
   readonly analysisRunLabels?: Readonly<Record<string, string>> | undefined;
   /** Finished AnalysisRuns of superseded target-group sets kept per Cell. */
   readonly analysisRunHistory?: number | undefined;
+  /** Called once per gate AnalysisRun seen reaching a final phase, whoever evaluated it (metrics). */
+  readonly onAnalysisRunCompleted?: ((run: AnalysisRun) => void) | undefined;
 }
 
 /** Registers the Cell controller. */
@@ -74,6 +77,10 @@ export function registerCellController(manager: Manager, opts: CellControllerOpt
     // (okra cancel pause) must wake it early. Reacting to Started/Expired would only add passes.
     .watches(pauses, (p) => (p.status?.phase === 'Cancelled' ? byGateLabel(p) : []));
   if (analysisRuns) controller.watches(analysisRuns, byGateLabel);
+  const onCompleted = opts.onAnalysisRunCompleted;
+  if (analysisRuns && onCompleted) {
+    analysisRuns.addHandlers({ update: (run, old) => { if (completed(run.status?.phase) && !completed(old.status?.phase)) onCompleted(run); } });
+  }
   if (experiments) controller.watches(experiments, byGateLabel);
   return controller;
 }
