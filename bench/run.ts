@@ -11,6 +11,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CoreTypes } from '../src/api/resource.js';
 import { AWSTargetGroupType } from '../src/api/v1alpha1/awstargetgroup.js';
 import { CellType, type Cell, type CellStatus } from '../src/api/v1alpha1/cell.js';
@@ -45,6 +46,8 @@ interface Result {
   idleRssMiB: number;
   idleCpuPercent: number;
   rolloutSeconds: number;
+  /** N ModifyRule calls sent at once straight to moto, no okra involved: the emulator's own p99. */
+  motoModifyRuleFloorP99Ms: number;
 }
 
 const WRITE_OPS = new Set(['CreateRule', 'ModifyRule', 'SetRulePriorities', 'DeleteRule']);
@@ -257,6 +260,7 @@ async function benchSize(stack: RunningStack, size: number, settings: AwsSetting
       elbv2ReadsPerStep: round((after.reads - before.reads) / steps),
       ...idle,
       rolloutSeconds: round(rolloutSeconds, 1),
+      motoModifyRuleFloorP99Ms: await modifyRuleFloor(world.albs),
     };
   } finally {
     await okrad.stop();
@@ -264,6 +268,25 @@ async function benchSize(stack: RunningStack, size: number, settings: AwsSetting
     await client.delete(CoreTypes.namespace, { name: world.namespace });
     client.close();
   }
+}
+
+/**
+ * The floor the emulator sets: every Cell's rule modified at once (to the weights it already has) with
+ * the SDK directly. moto handles requests one at a time, so N simultaneous writes finish N × its
+ * per-call time apart; real ELBv2 does not serialise writes across rules like this.
+ */
+async function modifyRuleFloor(albs: readonly TestAlb[]): Promise<number> {
+  const rules = (
+    await Promise.all(albs.map(async (alb) => ((await alb.elb.send(new DescribeRulesCommand({ ListenerArn: alb.listenerArn }))).Rules ?? []).filter((r) => !r.IsDefault).map((r) => ({ alb, r }))))
+  ).flat();
+  const started = Date.now();
+  const done = await Promise.all(
+    rules.map(async ({ alb, r }) => {
+      await alb.elb.send(new ModifyRuleCommand({ RuleArn: r.RuleArn, Actions: r.Actions }));
+      return Date.now() - started;
+    }),
+  );
+  return Math.round(percentile(done, 99));
 }
 
 function sizesFromArgs(argv: readonly string[]): number[] {
