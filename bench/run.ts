@@ -46,6 +46,8 @@ interface Result {
   idleRssMiB: number;
   idleCpuPercent: number;
   rolloutSeconds: number;
+  /** Cell passes per Cell per resync period in the idle window: resync passes are the only ones there. */
+  idleCellPassesPerCellPerResync: number;
   /** N ModifyRule calls sent at once straight to moto, no okra involved: the emulator's own p99. */
   motoModifyRuleFloorP99Ms: number;
 }
@@ -90,8 +92,8 @@ class OkradProcess {
     return okrad;
   }
 
-  /** ELBv2 reads and writes so far, from okrad's own metrics. */
-  async elbv2Calls(): Promise<{ reads: number; writes: number }> {
+  /** ELBv2 reads and writes and Cell passes so far, from okrad's own metrics. */
+  async elbv2Calls(): Promise<{ reads: number; writes: number; cellPasses: number }> {
     const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
     let reads = 0;
     let writes = 0;
@@ -99,7 +101,8 @@ class OkradProcess {
       if (WRITE_OPS.has(m[1] ?? '')) writes += Number(m[2]);
       else reads += Number(m[2]);
     }
-    return { reads, writes };
+    const cellPasses = [...text.matchAll(/^okra_reconcile_total\{controller="cell",outcome="[^"]+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    return { reads, writes, cellPasses };
   }
 
   /** Resident memory (MiB) and CPU time (s) of the process. */
@@ -214,16 +217,24 @@ async function waitAll(watch: CellWatch, total: number, check: (s: CellStatus) =
   await waitFor(`${what} (${total} Cells)`, () => Promise.resolve(watch.count(check) === total), 600_000);
 }
 
-async function idleWindow(okrad: OkradProcess, cells: number): Promise<Pick<Result, 'idleElbv2WritesPerCellPerResync' | 'idleElbv2ReadsPerCellPerResync' | 'idleRssMiB' | 'idleCpuPercent'>> {
+async function idleWindow(
+  okrad: OkradProcess,
+  cells: number,
+): Promise<Pick<Result, 'idleElbv2WritesPerCellPerResync' | 'idleElbv2ReadsPerCellPerResync' | 'idleCellPassesPerCellPerResync' | 'idleRssMiB' | 'idleCpuPercent'>> {
   const resyncs = 3;
   // Let the bootstrap's reads age out of the cache first, so the window sees steady-state resyncs.
   await new Promise((r) => setTimeout(r, RESYNC_SECONDS * 1000));
   const [calls0, use0, t0] = [await okrad.elbv2Calls(), okrad.usage(), Date.now()];
   await new Promise((r) => setTimeout(r, resyncs * RESYNC_SECONDS * 1000));
   const [calls1, use1, t1] = [await okrad.elbv2Calls(), okrad.usage(), Date.now()];
+  // Divide by the periods that actually elapsed. Resyncs come in 20 slices per period, so whether a
+  // slice lands just inside or outside the window moves the ratios by up to 1/(20 × resyncs); the
+  // passes count shows that quantum, and reads per pass is reads ÷ passes.
+  const periods = cells * ((t1 - t0) / (RESYNC_SECONDS * 1000));
   return {
-    idleElbv2WritesPerCellPerResync: round((calls1.writes - calls0.writes) / (cells * resyncs)),
-    idleElbv2ReadsPerCellPerResync: round((calls1.reads - calls0.reads) / (cells * resyncs)),
+    idleElbv2WritesPerCellPerResync: round((calls1.writes - calls0.writes) / periods),
+    idleElbv2ReadsPerCellPerResync: round((calls1.reads - calls0.reads) / periods),
+    idleCellPassesPerCellPerResync: round((calls1.cellPasses - calls0.cellPasses) / periods),
     idleRssMiB: round(use1.rssMiB, 1),
     idleCpuPercent: round(((use1.cpuSeconds - use0.cpuSeconds) / ((t1 - t0) / 1000)) * 100, 1),
   };
