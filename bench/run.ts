@@ -93,7 +93,7 @@ class OkradProcess {
   }
 
   /** ELBv2 reads and writes and Cell passes so far, from okrad's own metrics. */
-  async elbv2Calls(): Promise<{ reads: number; writes: number; cellPasses: number }> {
+  async counters(): Promise<{ reads: number; writes: number; cellPasses: number }> {
     const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
     let reads = 0;
     let writes = 0;
@@ -224,9 +224,9 @@ async function idleWindow(
   const resyncs = 3;
   // Let the bootstrap's reads age out of the cache first, so the window sees steady-state resyncs.
   await new Promise((r) => setTimeout(r, RESYNC_SECONDS * 1000));
-  const [calls0, use0, t0] = [await okrad.elbv2Calls(), okrad.usage(), Date.now()];
+  const [calls0, use0, t0] = [await okrad.counters(), okrad.usage(), Date.now()];
   await new Promise((r) => setTimeout(r, resyncs * RESYNC_SECONDS * 1000));
-  const [calls1, use1, t1] = [await okrad.elbv2Calls(), okrad.usage(), Date.now()];
+  const [calls1, use1, t1] = [await okrad.counters(), okrad.usage(), Date.now()];
   // Divide by the periods that actually elapsed. Resyncs come in 20 slices per period, so whether a
   // slice lands just inside or outside the window moves the ratios by up to 1/(20 × resyncs); the
   // passes count shows that quantum, and reads per pass is reads ÷ passes.
@@ -249,7 +249,7 @@ async function benchSize(stack: RunningStack, size: number, settings: AwsSetting
   try {
     await waitAll(watch, size, (s) => s.phase === 'Completed' && s.stableVersion === '1.0.0', 'bootstrap');
     const idle = await idleWindow(okrad, size);
-    const before = await okrad.elbv2Calls();
+    const before = await okrad.counters();
     const created = new Map<string, number>();
     const started = Date.now();
     await mapLimit(world.cells, 16, async (name) => {
@@ -258,7 +258,7 @@ async function benchSize(stack: RunningStack, size: number, settings: AwsSetting
     });
     await waitAll(watch, size, (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0', 'rollout');
     const rolloutSeconds = (Date.now() - started) / 1000;
-    const after = await okrad.elbv2Calls();
+    const after = await okrad.counters();
     const steps = size * (STEPS.length + 1);
     const firstWeight = world.cells.map((c) => (watch.firstCanaryWeight.get(c) ?? Number.NaN) - (created.get(c) ?? Number.NaN));
     const pauseToNext = world.cells.map((c) => (watch.nextWeightAfterPause.get(c) ?? Number.NaN) - (watch.pauseEnds.get(c) ?? Number.NaN));
