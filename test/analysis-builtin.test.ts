@@ -173,6 +173,23 @@ describe('builtin analysis engine with Cells', () => {
     expect(await w.weights()).toEqual({ blue: 100 });
   });
 
+  it('gives an analysis at the first step, and background analysis from step 0, the version being rolled out', async () => {
+    const w = await world();
+    fake.set('first-step-t9', { json: { ok: true } });
+    await template(w, 'probe', {
+      args: [{ name: 'version' }],
+      metrics: [{ name: 'probe', successCondition: 'result == true', provider: { web: { url: `${fake.url}/web/first-step-t9?v={{args.version}}`, jsonPath: '{$.ok}' } } }],
+    });
+    const probe = { templates: [{ templateName: 'probe' }], args: [versionArg] };
+    await rollTo2(w, { updateStrategy: { canary: { analysis: probe, steps: [{ analysis: probe }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 1, 30_000);
+    const runs = await w.analysisRuns('web');
+    expect(runs.map((r) => [r.metadata.labels?.['okra.mumo.co/step-index'], r.spec.args]).sort()).toEqual([
+      ['0', [{ name: 'version', value: '2.0.0' }]],
+      ['bg', [{ name: 'version', value: '2.0.0' }]],
+    ]);
+  });
+
   it('holds on an Inconclusive run until promoted, then completes', async () => {
     const w = await world();
     fake.set('avg:errors{t4,version:2.0.0}', 0.1);

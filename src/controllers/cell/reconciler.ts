@@ -146,7 +146,9 @@ async function perform(deps: CellDeps, cell: Cell, action: CellAction, status: C
       await deps.rules.setPriority(action.ruleArn, action.priority);
       return status;
     case 'StartGate':
-      await deps.gates.start(cell, action, { hash: status.targetGroupsHash ?? '', stepStartedAt: new Date(status.currentStepStartedAt ?? deps.clock.now()) });
+      // The gate sees the status this pass arrives at: on a rollout's first pass the stored status still
+      // names the old version, and a fieldRef to status.desiredVersion must measure the new one.
+      await deps.gates.start({ ...cell, status }, action, { hash: status.targetGroupsHash ?? '', stepStartedAt: new Date(status.currentStepStartedAt ?? deps.clock.now()) });
       return status;
     case 'Abort':
       // Traffic first, in one write; the blocklist entry follows (a retry re-applies it if this fails).
