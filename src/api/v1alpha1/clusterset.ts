@@ -31,7 +31,7 @@ export const ClusterSetSpecSchema = z.object({
   generators: z
     .array(z.object({ awseks: AwsEksClusterGeneratorSchema.optional().describe('Discover EKS clusters by tags.') }))
     .min(1)
-    .describe('Discovery sources. A cluster must match every generator (AND).'),
+    .describe('Discovery sources. A cluster that any generator selects belongs to the set (the first match decides its settings); within a generator every matchTag must match.'),
   template: z
     .object({
       metadata: z
