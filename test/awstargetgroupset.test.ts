@@ -194,6 +194,27 @@ describe('AWSTargetGroupSet', () => {
     await f.cleanup();
   });
 
+  it('keeps the AWSTargetGroup of a live binding that turns invalid, and a pass limited to one cluster deletes nothing else', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-blue', '1111'));
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    await f.createSet();
+    await f.sync();
+    const mirrored = [`blue-${f.bindingNs}-web`, `green-${f.bindingNs}-web`];
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual(mirrored);
+
+    await clusterA.mergePatch(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs }, { metadata: { labels: { 'okra.mumo.co/version': null } } });
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual(mirrored);
+    expect((await f.status())?.clusters?.find((c) => c.name === 'blue')?.skipped).toEqual([{ binding: `${f.bindingNs}/web`, reason: 'no okra.mumo.co/version label' }]);
+
+    for (const onlyCluster of ['blue', 'bleu']) {
+      await reconcileTargetGroupSet({ ...f.deps, onlyCluster }, { name: 'web', namespace: f.namespace });
+      expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual(mirrored);
+    }
+    await f.cleanup();
+  });
+
   it('runs in a manager: AWSTargetGroups appear, and one deleted by hand comes back', async () => {
     const f = await fixture();
     await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));

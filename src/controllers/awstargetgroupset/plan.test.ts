@@ -103,3 +103,45 @@ describe('planTargetGroups', () => {
     ]);
   });
 });
+
+describe('planTargetGroups never deletes what it did not see go', () => {
+  it('keeps the target group of a binding that turned invalid, and names the binding', () => {
+    const existing = [existingFrom('blue', tgb('web'))];
+    const broken = tgb('web', { arn: 'arn:aws:elasticloadbalancing:typo' });
+    const unlabelled = tgb('web', { labels: { role: 'web' } });
+    for (const binding of [broken, unlabelled]) {
+      const plan = planTargetGroups({ set, listings: [ok('blue', binding)], existing });
+      expect(plan.delete).toEqual([]);
+      expect(plan.apply).toEqual([]);
+      expect(plan.clusters[0]?.skipped).toHaveLength(1);
+    }
+  });
+
+  it('in a partial pass (one cluster) deletes nothing of the clusters it did not list', () => {
+    const existing = [existingFrom('blue', tgb('web')), existingFrom('blue', tgb('old')), existingFrom('green', tgb('web'))];
+    const plan = planTargetGroups({ set, listings: [ok('blue', tgb('web'))], existing, partial: true });
+    expect(plan.delete.map((tg) => tg.metadata.name)).toEqual(['blue-default-old']);
+    expect(planTargetGroups({ set, listings: [], existing, partial: true }).delete).toEqual([]);
+  });
+
+  it('refuses a name two bindings of one cluster would share, keeping what exists', () => {
+    const a = tgb('api', { namespace: 'team-web' });
+    const b = tgb('web-api', { namespace: 'team', arn: ARN('other') });
+    const existing = [existingFrom('blue', a)];
+    const plan = planTargetGroups({ set, listings: [ok('blue', a, b)], existing });
+    expect(plan.apply).toEqual([]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.clusters[0]?.skipped?.map((s) => s.binding)).toEqual(['team-web/api', 'team/web-api']);
+    expect(plan.clusters[0]?.skipped?.[0]?.reason).toContain('would be shared by blue:team-web/api and blue:team/web-api');
+  });
+
+  it('does not take over the target group of an unreachable cluster whose name it happens to match', () => {
+    const theirs = existingFrom('blue-team', tgb('x', { namespace: 'web' }));
+    const mine = tgb('x', { namespace: 'team-web', arn: ARN('mine') });
+    expect(theirs.metadata.name).toBe(desiredTargetGroup(set, 'blue', mine).metadata.name);
+    const plan = planTargetGroups({ set, listings: [down('blue-team'), ok('blue', mine)], existing: [theirs] });
+    expect(plan.apply).toEqual([]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.clusters.find((c) => c.name === 'blue')?.skipped?.[0]?.reason).toContain('already mirrors blue-team:web/x');
+  });
+});

@@ -112,37 +112,98 @@ interface PlanInput {
   readonly listings: readonly ClusterListing[];
   /** AWSTargetGroups this set owns now. */
   readonly existing: readonly AWSTargetGroup[];
+  /** The listings cover only some of the set's clusters (okra sync --cluster-name): delete nothing outside them. */
+  readonly partial?: boolean;
+}
+
+/** A binding that may become an AWSTargetGroup, with the cluster it was listed in. */
+interface Candidate {
+  readonly cluster: string;
+  readonly binding: TargetGroupBinding;
+  readonly desired: AWSTargetGroup;
 }
 
 /** Decides which AWSTargetGroups to apply and delete. */
-export function planTargetGroups({ set, listings, existing }: PlanInput): TargetGroupPlan {
+export function planTargetGroups({ set, listings, existing, partial = false }: PlanInput): TargetGroupPlan {
   const versionLabel = set.spec.versionLabel ?? VERSION_LABEL;
   const current = new Map(existing.map((tg) => [tg.metadata.name ?? '', tg]));
-  const wanted = new Map<string, AWSTargetGroup>();
-  const clusters: ClusterResult[] = [];
-  for (const listing of listings) {
-    if (!listing.ok) {
-      clusters.push({ name: listing.cluster, targetGroups: existing.filter((tg) => fromCluster(tg, listing.cluster)).length, error: listing.error });
-      continue;
-    }
-    const skipped: { binding: string; reason: string }[] = [];
+  const candidates: Candidate[] = [];
+  const skipped = new Map<string, { binding: string; reason: string }[]>();
+  /** Names that must survive this pass untouched: a binding we skip still has its AWSTargetGroup. */
+  const kept = new Set<string>();
+  const skip = (c: Pick<Candidate, 'cluster' | 'binding'>, reason: string): void => {
+    kept.add(targetGroupName(c.cluster, c.binding));
+    skipped.set(c.cluster, [...(skipped.get(c.cluster) ?? []), { binding: bindingRef(c.binding), reason }]);
+  };
+  for (const listing of listings.filter((l) => l.ok)) {
     for (const binding of listing.bindings) {
       const problem = bindingProblem(binding, versionLabel);
-      if (problem) skipped.push({ binding: `${binding.metadata.namespace ?? ''}/${binding.metadata.name ?? ''}`, reason: problem });
-      else wanted.set(targetGroupName(listing.cluster, binding), desiredTargetGroup(set, listing.cluster, binding));
+      if (problem) skip({ cluster: listing.cluster, binding }, problem);
+      else candidates.push({ cluster: listing.cluster, binding, desired: desiredTargetGroup(set, listing.cluster, binding) });
     }
-    const count = [...wanted.values()].filter((tg) => fromCluster(tg, listing.cluster)).length;
-    clusters.push({ name: listing.cluster, targetGroups: count, ...(skipped.length > 0 ? { skipped } : {}) });
   }
-  const unreachable = new Set(listings.filter((l) => !l.ok).map((l) => l.cluster));
+  const wanted = new Map<string, AWSTargetGroup>();
+  for (const [name, group] of groupByName(candidates)) {
+    const clash = collision(group, current.get(name));
+    if (clash) for (const c of group) skip(c, clash);
+    else if (group[0]) wanted.set(name, group[0].desired);
+  }
   const apply = [...wanted.values()].filter((tg) => {
     const have = current.get(tg.metadata.name ?? '');
     return !have || !targetGroupUpToDate(have, tg);
   });
   // Delete only what a complete listing of its cluster no longer has, or what belongs to a cluster the
-  // set no longer selects at all; an unreachable cluster keeps its target groups.
-  const toDelete = existing.filter((tg) => !wanted.has(tg.metadata.name ?? '') && ![...unreachable].some((c) => fromCluster(tg, c)));
+  // set no longer selects at all; an unreachable cluster keeps its target groups, and so does a binding
+  // that is skipped (a typo in a live binding must not pull its traffic).
+  const unreachable = listings.filter((l) => !l.ok).map((l) => l.cluster);
+  const listed = listings.filter((l) => l.ok).map((l) => l.cluster);
+  const toDelete = existing.filter((tg) => {
+    const name = tg.metadata.name ?? '';
+    if (wanted.has(name) || kept.has(name) || unreachable.some((c) => fromCluster(tg, c))) return false;
+    return !partial || listed.some((c) => fromCluster(tg, c));
+  });
+  const clusters = listings.map((listing): ClusterResult => {
+    if (!listing.ok) return { name: listing.cluster, targetGroups: existing.filter((tg) => fromCluster(tg, listing.cluster)).length, error: listing.error };
+    const skips = skipped.get(listing.cluster) ?? [];
+    const count = [...wanted.values()].filter((tg) => fromCluster(tg, listing.cluster)).length;
+    return { name: listing.cluster, targetGroups: count, ...(skips.length > 0 ? { skipped: skips } : {}) };
+  });
   return { apply, delete: toDelete, clusters: clusters.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+function bindingRef(binding: TargetGroupBinding): string {
+  return `${binding.metadata.namespace ?? ''}/${binding.metadata.name ?? ''}`;
+}
+
+function groupByName(candidates: readonly Candidate[]): Map<string, Candidate[]> {
+  const groups = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const name = c.desired.metadata.name ?? '';
+    groups.set(name, [...(groups.get(name) ?? []), c]);
+  }
+  return groups;
+}
+
+/**
+ * Why bindings that map to one AWSTargetGroup name cannot have it, or undefined. Names join cluster,
+ * namespace and binding with '-', so `team-web/api` and `team/web-api` in one cluster meet; and an
+ * existing object of that name may mirror another binding (of a cluster unreachable now). Neither may
+ * take the name over: that would point a Cell at the wrong target group.
+ */
+function collision(group: readonly Candidate[], existing: AWSTargetGroup | undefined): string | undefined {
+  const name = group[0]?.desired.metadata.name ?? '';
+  const fix = 'rename one of the bindings';
+  if (group.length > 1) return `AWSTargetGroup name ${name} would be shared by ${group.map((c) => `${c.cluster}:${bindingRef(c.binding)}`).join(' and ')}; ${fix}`;
+  const only = group[0];
+  if (!only || !existing || sameProvenance(existing, only.desired)) return undefined;
+  const owner = PROVENANCE_LABELS.map((l) => existing.metadata.labels?.[l] ?? '?');
+  return `AWSTargetGroup ${name} already mirrors ${owner[0] ?? '?'}:${owner[1] ?? '?'}/${owner[2] ?? '?'}; ${fix}`;
+}
+
+const PROVENANCE_LABELS = [BINDING_CLUSTER_LABEL, BINDING_NAMESPACE_LABEL, BINDING_NAME_LABEL] as const;
+
+function sameProvenance(a: AWSTargetGroup, b: AWSTargetGroup): boolean {
+  return PROVENANCE_LABELS.every((l) => a.metadata.labels?.[l] === b.metadata.labels?.[l]);
 }
 
 function fromCluster(tg: AWSTargetGroup, cluster: string): boolean {

@@ -57,7 +57,7 @@ export async function reconcileTargetGroupSet(
   const clusters = await selectedClusters(deps, set);
   const listings = await settleLimit(clusters, CLUSTER_CONCURRENCY, (c) => listCluster(deps, set, c));
   const existing = await ownedTargetGroups(deps, set);
-  const plan = planTargetGroups({ set, listings: listings.map(settledListing), existing });
+  const plan = planTargetGroups({ set, listings: listings.map(settledListing), existing, partial: deps.onlyCluster !== undefined });
   const events = deps.dryRun ? [] : await applyPlan(deps, plan);
   if (!deps.dryRun) await report(deps, set, plan, events);
   const retryMs = Math.min(syncIntervalMs(set.spec), ...clusters.map((c) => deps.backoff.waitMs(backoffKey(c.secret))).filter((ms) => ms > 0));
