@@ -134,6 +134,21 @@ describe('builtin analysis engine with Cells', () => {
     expect(run?.status).toMatchObject({ phase: 'Failed', runSummary: { count: 3, failed: 1, successful: 2 } });
   });
 
+  it('blocklists the version even when the rollback write fails once (the next pass repeats both writes)', async () => {
+    const w = await world();
+    fake.set('avg:errors{t10,version:2.0.0}', 0.5);
+    fake.set('sum(ok{t10,version="2.0.0"})', [0.99]);
+    await healthTemplate(w, 't10');
+    // The rollback's write (everything back on one target group) fails once, as a throttled call would.
+    w.rules.failModify.push({ when: (weights) => weights.length === 1, error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) });
+    await rollTo2(w, { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'health' }], args: [versionArg] } }, { setWeight: 50 }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Degraded' && s.abort === true && s.pendingWeights === undefined, 30_000);
+    expect(w.rules.failModify).toHaveLength(0);
+    expect(await w.weights()).toEqual({ blue: 100 });
+    const blocklist = await client.get<VersionBlocklist>(VersionBlocklistType, 'web', w.namespace);
+    expect(blocklist?.spec.items.map((i) => i.version)).toEqual(['2.0.0']);
+  });
+
   it('aborts on a CloudWatch metric over its threshold', async () => {
     const w = await world();
     fake.set('avg:errors{t6,version:2.0.0}', 0.01);

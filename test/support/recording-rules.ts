@@ -8,6 +8,8 @@ export class RecordingRules implements ListenerRulesPort {
   readonly writes: Record<string, number>[] = [];
   reads = 0;
   writeCount = 0;
+  /** ModifyRule calls to fail, as AWS would fail them (throttling, an outage): the first whose weights match fails once. */
+  readonly failModify: { when: (weights: readonly ForwardWeight[]) => boolean; error: Error }[] = [];
 
   constructor(private readonly inner: ListenerRulesPort) {}
 
@@ -32,6 +34,9 @@ export class RecordingRules implements ListenerRulesPort {
   }
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
+    const i = this.failModify.findIndex((f) => f.when(input.weights));
+    const failure = i >= 0 ? this.failModify.splice(i, 1)[0] : undefined;
+    if (failure) throw failure.error;
     this.record(input.weights);
     return this.inner.modifyRule(ruleArn, input);
   }

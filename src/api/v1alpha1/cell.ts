@@ -239,6 +239,10 @@ export const CellStatusSchema = z.object({
     .string()
     .optional()
     .describe('Hash of the desired version\'s target-group set the current steps run against.'),
+  attempt: z
+    .string()
+    .optional()
+    .describe('Identifies this rollout attempt. Its gates (AnalysisRuns, Experiments, Pauses) carry it in name and labels, so a later attempt on the same target groups never reuses an earlier attempt\'s results.'),
   targetGroups: z.array(CellTargetGroupStatusSchema).optional().describe('Current forward weights per target group.'),
   ignoredTargetGroups: z
     .array(z.object({ name: z.string().describe('AWSTargetGroup name.'), reason: z.string().describe('Why it is ignored.') }))

@@ -97,6 +97,7 @@ describe('planRetry', () => {
       patch: {
         abort: null,
         abortedAt: null,
+        attempt: null,
         currentStepIndex: 0,
         currentStepStartedAt: null,
         gates: null,

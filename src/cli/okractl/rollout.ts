@@ -8,6 +8,7 @@ import type { ResourceType } from '../../api/resource.js';
 import type { CanaryStep, Cell } from '../../api/v1alpha1/cell.js';
 import { PauseType } from '../../api/v1alpha1/pause.js';
 import { GateLabels } from '../../controllers/cell/gates.js';
+import { gateKey } from '../../controllers/cell/model.js';
 import { stepsOf } from '../../controllers/cell/steps.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
@@ -110,6 +111,7 @@ export function planRetry(cell: Cell): CellChange {
     currentStepStartedAt: null,
     gates: null,
     targetGroupsHash: null,
+    attempt: null,
     promoteStep: null,
     promoteFull: null,
     phase: 'Progressing',
@@ -133,7 +135,7 @@ const GATE_TYPES: readonly ResourceType[] = [RolloutsTypes.analysisRun, Rollouts
 
 /** Deletes the gate objects of the Cell's current target-group set; returns how many. */
 async function deleteGates(client: KubeClient, cell: Cell): Promise<number> {
-  const hash = cell.status?.targetGroupsHash;
+  const hash = gateKey(cell.status ?? {});
   if (hash === undefined) return 0;
   const namespace = cell.metadata.namespace ?? '';
   const labelSelector = `${GateLabels.cell}=${cell.metadata.name ?? ''},${GateLabels.stateHash}=${hash}`;

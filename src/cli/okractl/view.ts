@@ -9,6 +9,7 @@ import type { Condition } from '../../api/schema.js';
 import { CellType, type CanaryStep, type Cell } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
 import { GateLabels, gatePhase } from '../../controllers/cell/gates.js';
+import { gateKey } from '../../controllers/cell/model.js';
 import { stepsOf } from '../../controllers/cell/steps.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
@@ -86,7 +87,7 @@ async function listOptional<T extends KubeObject>(client: KubeClient, type: Reso
 }
 
 async function readGates(client: KubeClient, cell: Cell): Promise<GateView[]> {
-  const hash = cell.status?.targetGroupsHash;
+  const hash = gateKey(cell.status ?? {});
   const namespace = cell.metadata.namespace ?? '';
   const fromObjects: GateView[] = [];
   // Gates of superseded target-group sets are history; the view shows the current rollout's only.

@@ -5,7 +5,7 @@ import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { ForwardWeight, ListenerRuleState } from '../../aws/elbv2.js';
 import { ruleConditions } from '../listener.js';
 import { decide } from './decide.js';
-import type { Decision, GateState, Observed } from './model.js';
+import { type Decision, type GateState, type Observed, gateKey } from './model.js';
 import { selectTargetGroups } from './targets.js';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2';
@@ -365,6 +365,74 @@ describe('decide: gates and abort', () => {
   });
 });
 
+describe('decide: a failed or blocked version never gets traffic back by itself', () => {
+  const analysisSteps: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'errors' }] } }, { setWeight: 50 }] } };
+  const aborted: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', targetGroupsHash: 'h-old', attempt: 'att-old', currentStepIndex: 1, abort: true, message: 'rolled back 2.0.0', ...verified({ a: 100 }) };
+  const blocklist = [{ version: '2.0.0', cause: 'AnalysisRun failed' }];
+  const pinned = { version: '2.0.0', updateStrategy: analysisSteps };
+
+  it.each([
+    { name: 'aborted by okractl, a cluster of the version added', spec: { updateStrategy: analysisSteps }, status: aborted, tgs: [tg('a', '1.0.0'), tg('b', '2.0.0'), tg('b2', '2.0.0')], blocklist: [] },
+    { name: 'aborted by a gate, pinned, a cluster of the version added', spec: pinned, status: aborted, tgs: [tg('a', '1.0.0'), tg('b', '2.0.0'), tg('b2', '2.0.0')], blocklist },
+    { name: 'blocklisted and pinned, never aborted', spec: pinned, status: { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) }, tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], blocklist },
+  ])('$name: stays on stable, no step starts', ({ spec, status, tgs, blocklist: bl }) => {
+    const d = decide(observe({ cell: cell(spec, status), tgs, rule: liveRule({ a: 100 }), blocklist: bl }));
+    expect(d.action).toBeUndefined();
+    expect(reasons(d)).not.toContain('RolloutStarted');
+    expect(d.status.stableVersion).toBe('1.0.0');
+    expect(['Degraded', 'Pending', 'Completed']).toContain(d.status.phase);
+  });
+
+  it.each([
+    { name: 'an aborted version', status: aborted, blocklist: [] },
+    { name: 'a blocklisted pinned version', status: { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) }, blocklist },
+  ])('when the stable target groups vanish, $name does not take 100%: the rule is left as it is', ({ status, blocklist: bl }) => {
+    const d = decide(observe({ cell: cell(pinned, status), tgs: [tg('b', '2.0.0')], rule: liveRule({ a: 100 }), blocklist: bl }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget', stableVersion: '1.0.0' });
+  });
+
+  it('refuses a manual rollback, a bootstrap or a new rule for a blocklisted pinned version', () => {
+    const rollback = decide(observe({ cell: cell({ version: '1.0.0' }, { stableVersion: '2.0.0', desiredVersion: '2.0.0', ...verified({ b: 100 }) }), tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ b: 100 }), blocklist: [{ version: '1.0.0', cause: 'bad' }] }));
+    expect(rollback.action).toBeUndefined();
+    expect(rollback.status).toMatchObject({ stableVersion: '2.0.0', reason: 'VersionBlocked' });
+    const fresh = decide(observe({ cell: cell({ version: '2.0.0' }), tgs: [tg('b', '2.0.0')], blocklist }));
+    expect(fresh.action).toBeUndefined();
+    expect(fresh.status).toMatchObject({ phase: 'Pending', reason: 'VersionBlocked' });
+  });
+
+  it('a new attempt on the same target groups gets a new attempt id, so earlier gates never count', () => {
+    const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+    // 2.0.0 ran before (its gates carry attempt att-old); the Cell was rolled back to 1.0.0 and unpinned.
+    const rolledBack: CellStatus = { stableVersion: '1.0.0', desiredVersion: '1.0.0', targetGroupsHash: hashOf(tgs), attempt: 'att-old', currentStepIndex: 3, ...verified({ a: 100 }) };
+    const start = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, rolledBack), tgs, rule: liveRule({ a: 100 }) }));
+    expect(reasons(start)).toEqual(['RolloutStarted']);
+    expect(start.status.attempt).toMatch(/^[0-9a-f]{10}$/);
+    expect(start.status.attempt).not.toBe('att-old');
+    const atAnalysis = { ...start.status, pendingWeights: undefined, currentStepIndex: 1, ...verified({ a: 80, b: 20 }) };
+    const oldRun: GateState = { kind: 'AnalysisRun', name: 'web-1-analysis-att-old', phase: 'Successful', step: 1, hash: 'att-old' };
+    const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: oldRun }));
+    expect(d.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+    expect(d.action && 'name' in d.action ? d.action.name : '').toContain(start.status.attempt ?? 'missing');
+  });
+
+  it('a background analysis that fails while the promotion is being verified still aborts (unless promote --full)', () => {
+    const spec = { updateStrategy: { canary: { ...analysisSteps.canary, analysis: { templates: [{ templateName: 'bg' }] } } } };
+    const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+    const promoting: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 3, ...verified({ a: 50, b: 50 }) };
+    const bg: GateState = { kind: 'AnalysisRun', name: 'web-bg', phase: 'Failed', step: 'bg', hash: hashOf(tgs) };
+    const d = decide(observe({ cell: cell(spec, promoting), tgs, rule: liveRule({ b: 100 }), backgroundGate: bg }));
+    expect(d.action).toMatchObject({ kind: 'Abort', blocklist: true });
+    const forced = decide(observe({ cell: cell(spec, { ...promoting, promoteFull: true }), tgs, rule: liveRule({ b: 100 }), backgroundGate: bg }));
+    expect(forced.status).toMatchObject({ phase: 'Completed', stableVersion: '2.0.0' });
+  });
+
+  it('adopting a rule without status, a tie goes to the lower version (the canary is run again, not promoted)', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }), tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ a: 50, b: 50 }) }));
+    expect(weightsOf(d)).toEqual({ a: 80, b: 20 });
+  });
+});
+
 describe('decide: a whole rollout, pass by pass', () => {
   it('goes 100/0 → 80/20 → (pause) → 50/50 → 0/100 with one write per weight change', () => {
     const spec = { updateStrategy: steps3 };
@@ -376,7 +444,7 @@ describe('decide: a whole rollout, pass by pass', () => {
     let writes = 0;
     for (let pass = 0; pass < 20 && status.phase !== 'Completed'; pass++) {
       const rule: ListenerRuleState = { arn: RULE, priority: 10, conditions: ruleConditions(ruleSpec), weights };
-      const stepGate: GateState | undefined = status.currentStepIndex === 1 && pass > 2 ? { kind: 'Pause', name: 'p', phase: 'Running', step: 1, hash: status.targetGroupsHash ?? '' } : undefined;
+      const stepGate: GateState | undefined = status.currentStepIndex === 1 && pass > 2 ? { kind: 'Pause', name: 'p', phase: 'Running', step: 1, hash: gateKey(status) ?? '' } : undefined;
       const d = decide(observe({ cell: cell(spec, status), tgs, rule, stepGate, now: new Date(now) }));
       status = d.status;
       if (d.action && 'weights' in d.action) {

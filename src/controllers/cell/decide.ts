@@ -14,7 +14,7 @@ import type { CellStatus } from '../../api/v1alpha1/cell.js';
 import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
-import { type CellAction, type Decision, type GateState, type Observed, gateFor, gateName, previousStatus, targetGroupsHash } from './model.js';
+import { type CellAction, type Decision, type GateState, type Observed, attemptId, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
 import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
@@ -61,7 +61,7 @@ function route(obs: Observed): Decision {
   if (obs.rule.kind === 'foreign') return conflict(obs, obs.rule.arn, obs.rule.owner);
   const ctx = context(obs);
   if (obs.cell.spec.paused) return hold(ctx, 'Paused', 'spec.paused is set: weights and gates are frozen');
-  if (!ctx.live) return createRule(ctx);
+  if (!ctx.live) return noRule(ctx);
   if (ctx.stable === undefined || ctx.target === undefined) return bootstrap(ctx);
   const order = compareVersions(ctx.target, ctx.stable);
   if (order === 0) return steady(ctx);
@@ -114,7 +114,10 @@ function context(obs: Observed): Ctx {
   };
 }
 
-/** The version holding most of the live traffic, to adopt a rule when the status has no stable version. */
+/**
+ * The version holding most of the live traffic, to adopt a rule when the status has no stable version;
+ * a tie goes to the lower version, so an adopted half-done canary is run again, never promoted.
+ */
 function liveMajorityVersion(obs: Observed, weights: readonly ForwardWeight[]): string | undefined {
   const byArn = new Map([...obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t.version]));
   const totals = new Map<string, number>();
@@ -122,7 +125,7 @@ function liveMajorityVersion(obs: Observed, weights: readonly ForwardWeight[]): 
     const version = byArn.get(w.arn);
     if (version !== undefined) totals.set(version, (totals.get(version) ?? 0) + w.weight);
   }
-  return [...totals.entries()].sort((a, b) => b[1] - a[1] || compareVersions(b[0], a[0]))[0]?.[0];
+  return [...totals.entries()].sort((a, b) => b[1] - a[1] || compareVersions(a[0], b[0]))[0]?.[0];
 }
 
 /** The version to run: the pinned one, else the highest not blocklisted. */
@@ -232,6 +235,12 @@ function hold(ctx: Ctx, phase: Phase, message: string, reason = phase as string)
   return { status: withPhase(ctx.prev, { phase, reason, message }, phaseContext(ctx.obs)), events: [] };
 }
 
+/** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */
+function noRule(ctx: Ctx): Decision {
+  const blockedBy = ctx.stableTGs.length > 0 ? undefined : targetBlocked(ctx);
+  return blockedBy ? hold(ctx, 'Pending', blockedBy, 'VersionBlocked') : createRule(ctx);
+}
+
 function createRule(ctx: Ctx): Decision {
   const fromStable = ctx.stableTGs.length > 0;
   const weights = fromStable ? splitWeights(100, ctx.stableTGs) : splitWeights(100, ctx.targetTGs);
@@ -259,6 +268,8 @@ function waitingForTargets(ctx: Ctx): Decision {
 
 /** No stable version yet: the first version goes to 100 % at once. */
 function bootstrap(ctx: Ctx): Decision {
+  const blockedBy = targetBlocked(ctx);
+  if (blockedBy) return hold(ctx, 'Pending', blockedBy, 'VersionBlocked');
   if (ctx.target === undefined || ctx.targetTGs.length < replicas(ctx)) return noTargetsWithRule(ctx);
   const desired = splitWeights(100, ctx.targetTGs);
   const message = `bootstrapping: ${ctx.target} takes 100% at once (nothing to canary against)`;
@@ -315,6 +326,8 @@ function complete(ctx: Ctx, status: CellStatus, version: string, events: readonl
 
 /** The target is below the stable version: swap at once, no steps (manual rollback). */
 function rollback(ctx: Ctx): Decision {
+  const blockedBy = targetBlocked(ctx);
+  if (blockedBy) return heldAtStable(ctx, blockedBy);
   if (ctx.targetTGs.length === 0) return waitingForTargets(ctx);
   const desired = splitWeights(100, ctx.targetTGs);
   const message = `rolling back from ${ctx.stable ?? ''} to ${ctx.target ?? ''} at once`;
@@ -326,10 +339,16 @@ function rollback(ctx: Ctx): Decision {
 // ---------------------------------------------------------------------------------------------------
 // Rollout
 
+/** Why the (pinned) target version is blocklisted, or undefined: a blocked version never gets traffic. */
+function targetBlocked(ctx: Ctx): string | undefined {
+  const entry = ctx.target === undefined ? undefined : blocked(ctx.obs.blocklist, ctx.target);
+  return entry ? `version ${ctx.target ?? ''} is in the VersionBlocklist (${entry.cause}); remove it with okractl unblock to roll it out` : undefined;
+}
+
 /** Why the target version may not start (or continue) its canary, or undefined. */
 function rolloutBlocker(ctx: Ctx): string | undefined {
-  const entry = ctx.target === undefined ? undefined : blocked(ctx.obs.blocklist, ctx.target);
-  if (entry && ctx.prev.abort !== true) return `version ${ctx.target ?? ''} is in the VersionBlocklist (${entry.cause}); remove it with okractl unblock to roll it out`;
+  const blockedBy = targetBlocked(ctx);
+  if (blockedBy) return blockedBy;
   if (ctx.targetTGs.length < replicas(ctx)) return `waiting for ${replicas(ctx)} target group(s) of version ${ctx.target ?? ''} (have ${ctx.targetTGs.length})`;
   const count = ctx.stableTGs.length + ctx.targetTGs.length;
   if (count > MAX_FORWARD_TARGET_GROUPS) {
@@ -339,20 +358,31 @@ function rolloutBlocker(ctx: Ctx): string | undefined {
 }
 
 function rollout(ctx: Ctx): Decision {
-  if (ctx.stableTGs.length === 0) return stableGone(ctx);
+  // An aborted version stays aborted whatever its target groups do, until okractl retry (which clears
+  // abort) or a different version supersedes it; a blocked one never gets traffic, not even by default.
+  const aborted = ctx.prev.abort === true && ctx.prev.desiredVersion === ctx.target;
+  if (ctx.stableTGs.length === 0) return aborted ? keepRule(ctx, `rollout of ${ctx.target ?? ''} was aborted`) : stableGone(ctx);
+  if (aborted) return abortedHold(ctx);
   const blocker = rolloutBlocker(ctx);
   if (blocker) return heldAtStable(ctx, blocker);
   const hash = targetGroupsHash(ctx.targetTGs);
-  const fresh = ctx.prev.desiredVersion !== ctx.target || ctx.prev.targetGroupsHash !== hash;
+  const fresh = ctx.prev.desiredVersion !== ctx.target || ctx.prev.targetGroupsHash !== hash || ctx.prev.abort === true;
   const started = fresh ? startRollout(ctx, hash) : { status: ctx.prev, events: [] as EventInput[] };
   const next: Ctx = { ...ctx, prev: started.status };
-  if (next.prev.abort === true) return abortedHold(next);
-  const decision = runCurrentStep(next, hash);
+  const decision = runCurrentStep(next, gateKey(next.prev) ?? hash);
   return { ...decision, events: [...started.events, ...decision.events] };
+}
+
+/** Nothing may safely take the traffic: leave the rule exactly as it is and say why. */
+function keepRule(ctx: Ctx, why: string): Decision {
+  const message = `${why}, and stable ${ctx.stable ?? ''} has no target groups left; the listener rule is left as it is`;
+  return hold(ctx, 'Degraded', message, 'NoSafeTarget');
 }
 
 /** The stable version has no target groups left: there is nothing to canary against or fall back to. */
 function stableGone(ctx: Ctx): Decision {
+  const blockedBy = targetBlocked(ctx);
+  if (blockedBy) return keepRule(ctx, blockedBy);
   if (ctx.targetTGs.length < replicas(ctx)) return waitingForTargets(ctx);
   const message = `stable ${ctx.stable ?? ''} has no target groups left: ${ctx.target ?? ''} takes 100% without steps`;
   const ensured = ensureWeights(ctx, splitWeights(100, ctx.targetTGs), ctx.prev, { phase: progressing('StableGone', message), events: [{ type: 'Warning', reason: 'StableGone', message }] });
@@ -380,6 +410,7 @@ function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: Eve
     ...ctx.prev,
     desiredVersion: ctx.target,
     targetGroupsHash: hash,
+    attempt: attemptId(hash, ctx.now),
     currentStepIndex: 0,
     currentStepStartedAt: ctx.now.toISOString(),
     abort: undefined,
@@ -403,9 +434,11 @@ function abortedHold(ctx: Ctx): Decision {
 function runCurrentStep(ctx: Ctx, hash: string): Decision {
   const steps = stepsOf(ctx.obs.cell);
   const index = ctx.prev.promoteFull === true ? steps.length : Math.min(ctx.prev.currentStepIndex ?? 0, steps.length);
-  if (index >= steps.length) return promote(ctx);
   const background = backgroundVerdict(ctx, index, hash);
-  if (background.kind === 'abort') return abort(ctx, background.cause, true);
+  // A failing background analysis aborts up to the moment the promotion is verified (promote --full
+  // is the operator overriding the analysis, as in Argo Rollouts).
+  if (background.kind === 'abort' && ctx.prev.promoteFull !== true) return abort(ctx, background.cause, true);
+  if (index >= steps.length) return promote(ctx);
   const label = `step ${index + 1}/${steps.length}`;
   const canary = canaryWeightAt(steps, index);
   const ensured = ensureWeights(ctx, weightsFor(ctx, canary), ctx.prev, { phase: progressing('ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`) });
@@ -505,7 +538,7 @@ function advance(ctx: Ctx, status: CellStatus, index: number, how = 'passed'): D
   const next: CellStatus = { ...status, currentStepIndex: index + 1, currentStepStartedAt: ctx.now.toISOString(), promoteStep: undefined, gates: (status.gates ?? []).filter((g) => g.step === 'bg') };
   const message = `step ${index + 1}/${steps.length} ${how}`;
   const completed: EventInput = { type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: ${message}` };
-  const after = runCurrentStep({ ...ctx, prev: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, phaseContext(ctx.obs)) }, next.targetGroupsHash ?? '');
+  const after = runCurrentStep({ ...ctx, prev: withPhase(next, { phase: 'Progressing', reason: 'StepCompleted', message }, phaseContext(ctx.obs)) }, gateKey(next) ?? '');
   return { ...after, events: [completed, ...after.events] };
 }
 

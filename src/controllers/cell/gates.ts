@@ -12,7 +12,7 @@ import { GateSpecError, buildAnalysisRun, resolveFieldPath } from '../../analysi
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
-import type { GatePhase, GateState } from './model.js';
+import { type GatePhase, type GateState, gateKey } from './model.js';
 import { pauseDuration, stepsOf } from './steps.js';
 
 /** Label keys on gate objects (the first two are the original okra's). */
@@ -87,7 +87,7 @@ export class KubeGates implements GatePort {
   ) {}
 
   observe(cell: Cell): { stepGate?: GateState; backgroundGate?: GateState } {
-    const hash = cell.status?.targetGroupsHash;
+    const hash = gateKey(cell.status ?? {});
     if (hash === undefined) return {};
     const mine = this.gateObjects(cell).filter(({ obj }) => obj.metadata.labels?.[GateLabels.stateHash] === hash);
     const toState = ({ kind, obj }: { kind: GateState['kind']; obj: GateObject }): GateState => {

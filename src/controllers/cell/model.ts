@@ -85,6 +85,19 @@ export function gateName(cell: Cell, step: number | 'bg', kind: string, hash: st
   return dnsName([cell.metadata.name ?? 'cell', String(step), kind, hash]);
 }
 
+/**
+ * What a rollout attempt's gates are named and labelled with: the attempt id (a Cell that started its
+ * rollout before attempts existed: the target-group hash).
+ */
+export function gateKey(status: CellStatus): string | undefined {
+  return status.attempt ?? status.targetGroupsHash;
+}
+
+/** A new attempt id: the target-group set and the moment the attempt starts. */
+export function attemptId(targetGroupsHash: string, startedAt: Date): string {
+  return createHash('sha256').update(`${targetGroupsHash}@${startedAt.toISOString()}`).digest('hex').slice(0, 10);
+}
+
 /** The gate if it belongs to this step of this rollout; a gate of a superseded set never counts. */
 export function gateFor(gate: GateState | undefined, step: number | 'bg', hash: string): GateState | undefined {
   return gate?.step === step && gate.hash === hash ? gate : undefined;

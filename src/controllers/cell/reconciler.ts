@@ -20,7 +20,7 @@ import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../lis
 import { findOwnedRule } from '../rule.js';
 import { decide } from './decide.js';
 import type { GatePort } from './gates.js';
-import type { CellAction, Decision, Observed, RuleObservation } from './model.js';
+import { type CellAction, type Decision, type Observed, type RuleObservation, gateKey } from './model.js';
 import { withPhase } from './phase.js';
 import { selectTargetGroups } from './targets.js';
 
@@ -120,8 +120,11 @@ async function applyAction(deps: CellDeps, cell: Cell, decision: Decision): Prom
     return await perform(deps, cell, action, decision.status);
   } catch (err) {
     if (err instanceof GateSpecError) return gateSpecFailure(deps, cell, decision, err);
-    const failed = { ...decision.status, pendingWeights: cell.status?.pendingWeights, reason: 'ActionFailed', message: `${action.kind} failed: ${errorMessage(err)}` };
-    await patchStatusIfChanged(deps.client, CellType, cell, failed);
+    // A failed Abort is not recorded as done: the next pass sees the failed gate again and repeats both
+    // writes (traffic and blocklist), instead of holding an abort whose blocklist entry never landed.
+    const base = action.kind === 'Abort' ? (cell.status ?? {}) : decision.status;
+    const failed = { ...base, pendingWeights: cell.status?.pendingWeights, reason: 'ActionFailed', message: `${action.kind} failed: ${errorMessage(err)}` };
+    await writeStatus(deps, cell, failed);
     throw err;
   }
 }
@@ -148,10 +151,10 @@ async function perform(deps: CellDeps, cell: Cell, action: CellAction, status: C
     case 'StartGate':
       // The gate sees the status this pass arrives at: on a rollout's first pass the stored status still
       // names the old version, and a fieldRef to status.desiredVersion must measure the new one.
-      await deps.gates.start({ ...cell, status }, action, { hash: status.targetGroupsHash ?? '', stepStartedAt: new Date(status.currentStepStartedAt ?? deps.clock.now()) });
+      await deps.gates.start({ ...cell, status }, action, { hash: gateKey(status) ?? '', stepStartedAt: new Date(status.currentStepStartedAt ?? deps.clock.now()) });
       return status;
     case 'Abort':
-      // Traffic first, in one write; the blocklist entry follows (a retry re-applies it if this fails).
+      // Traffic first, in one write; the blocklist entry follows (if either fails, the next pass repeats both).
       if (action.weights.length > 0) await deps.rules.modifyRule(action.ruleArn, { weights: plain(action.weights) });
       if (action.blocklist) await blockVersion(deps, cell, action.version, action.cause);
       return status;
@@ -161,7 +164,7 @@ async function perform(deps: CellDeps, cell: Cell, action: CellAction, status: C
 /** A gate spec problem (missing template, undeclared arg…) becomes InvalidSpec on the Cell; no gate is made. */
 async function gateSpecFailure(deps: CellDeps, cell: Cell, decision: Decision, err: GateSpecError): Promise<never> {
   const status = withPhase(decision.status, { phase: 'InvalidSpec', reason: 'InvalidSpec', message: err.message }, { now: deps.clock.now(), generation: cell.metadata.generation });
-  const changed = await patchStatusIfChanged(deps.client, CellType, cell, status);
+  const changed = await writeStatus(deps, cell, status);
   if (changed) await deps.events.record(withKind(cell, CellType), { type: 'Warning', reason: 'InvalidSpec', message: err.message });
   throw new TerminalError(err.message);
 }
@@ -185,7 +188,18 @@ export async function blockVersion(deps: Pick<CellDeps, 'client'>, cell: Cell, v
 
 async function housekeeping(deps: CellDeps, cell: Cell, status: CellStatus): Promise<void> {
   const over = status.phase === 'Completed' || status.abort === true;
-  await deps.gates.housekeeping({ ...cell, status }, status.targetGroupsHash, over);
+  await deps.gates.housekeeping({ ...cell, status }, gateKey(status), over);
+}
+
+/**
+ * Patches the status when it changed and remembers the version it produced, on every path that writes
+ * (failures included): the next pass may then trust the cache only if it holds that version, and never
+ * decides on a Cell older than its own last write.
+ */
+async function writeStatus(deps: CellDeps, cell: Cell, status: CellStatus): Promise<boolean> {
+  const written = await patchStatusIfChanged(deps.client, CellType, cell, status);
+  if (written) deps.ownWrites?.record(cellKey(cell), written.metadata.resourceVersion, written.status);
+  return written !== undefined;
 }
 
 async function report(deps: CellDeps, cell: Cell, status: CellStatus, events: readonly EventInput[]): Promise<void> {
@@ -193,8 +207,7 @@ async function report(deps: CellDeps, cell: Cell, status: CellStatus, events: re
   // lastSyncTime moves only with a real change, so an idle resync writes nothing.
   const changed = createMergePatch(cell.status ?? {}, status) !== undefined;
   if (changed) {
-    const written = await patchStatusIfChanged(deps.client, CellType, cell, { ...status, lastSyncTime: metaTime(deps.clock.now()) });
-    if (written) deps.ownWrites?.record(cellKey(cell), written.metadata.resourceVersion, written.status);
+    await writeStatus(deps, cell, { ...status, lastSyncTime: metaTime(deps.clock.now()) });
   }
   // Events are best-effort (the recorder never throws): do not hold the worker for them.
   void Promise.all(events.map((event) => deps.events.record(withKind(cell, CellType), event)));
@@ -202,7 +215,7 @@ async function report(deps: CellDeps, cell: Cell, status: CellStatus, events: re
 
 async function rejectInvalid(deps: CellDeps, raw: Cell, message: string): Promise<never> {
   const status = withPhase(raw.status ?? {}, { phase: 'InvalidSpec', reason: 'InvalidSpec', message }, { now: deps.clock.now(), generation: raw.metadata.generation });
-  if (!deps.dryRun && (await patchStatusIfChanged(deps.client, CellType, raw, status))) {
+  if (!deps.dryRun && (await writeStatus(deps, raw, status))) {
     await deps.events.record(withKind(raw, CellType), { type: 'Warning', reason: 'InvalidSpec', message });
   }
   throw new TerminalError(message);
