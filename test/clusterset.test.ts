@@ -238,8 +238,14 @@ describe('ClusterSet', () => {
       metadata: { name: 'green', namespace: f.namespace, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
       data: { name: Buffer.from('hand-made').toString('base64') },
     });
-    await createClusterSet(f.namespace, { prune: false });
+    await createClusterSet(f.namespace);
     await f.sync();
+    const owned = (await f.secrets()).find((s) => s.metadata.name === 'blue')!;
+    expect(owned.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ClusterSet', name: 'web' })]);
+    // Without pruning, deleting the ClusterSet must not delete the Secrets (and so the apps): no owner reference.
+    await client.mergePatch(ClusterSetType, { name: 'web', namespace: f.namespace }, { spec: { prune: false } });
+    await f.sync();
+    expect((await f.secrets()).find((s) => s.metadata.name === 'blue')!.metadata.ownerReferences ?? []).toEqual([]);
     const green = (await f.secrets()).find((s) => s.metadata.name === 'green')!;
     expect(Buffer.from(green.data!.name!, 'base64').toString()).toBe('hand-made');
     expect((await f.status())?.clusters?.items).toContainEqual(expect.objectContaining({ name: 'green', state: 'Error' }));

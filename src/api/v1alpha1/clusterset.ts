@@ -54,7 +54,7 @@ export const ClusterSetSpecSchema = z.object({
   prune: z
     .boolean()
     .optional()
-    .describe('Delete Secrets of clusters that no longer match (after a complete listing). Defaults to true.'),
+    .describe('Delete Secrets of clusters that no longer match (after a complete listing). Defaults to true. When false, Secrets also carry no owner reference, so deleting the ClusterSet leaves them in place.'),
 });
 
 /** ClusterSet spec. */

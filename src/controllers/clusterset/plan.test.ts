@@ -152,3 +152,32 @@ describe('validateClusterSet', () => {
     expect(validateClusterSet(spec)).toBe(want);
   });
 });
+
+describe('planClusterSecrets: what could make Argo CD delete or move apps', () => {
+  const twoRegions = clusterSet({
+    generators: [
+      { awseks: { region: 'us-east-1', selector: { matchTags: { app: 'web' } } } },
+      { awseks: { region: 'us-west-2', selector: { matchTags: { app: 'web' } } } },
+    ],
+  });
+
+  it('writes no Secret for a cluster name that exists in two regions, keeps the one there is, and says why', () => {
+    const east = eks('prod', { region: 'us-east-1', endpoint: 'https://east.eks.example' });
+    const west = eks('prod', { region: 'us-west-2', endpoint: 'https://west.eks.example' });
+    const existing = [applied(twoRegions, east)];
+    const result = plan(twoRegions, complete(east, west), existing);
+    expect(result.apply).toEqual([]);
+    expect(result.delete).toEqual([]);
+    expect(result.entries.map((e) => e.state)).toEqual(['Error', 'Error']);
+    expect(result.entries[0]?.message).toContain('EKS clusters named prod exist in us-east-1 and us-west-2');
+  });
+
+  it('with prune: false, Secrets carry no owner reference, so deleting the ClusterSet leaves them (and the apps) alone', () => {
+    const keep = clusterSet({ prune: false });
+    const [secret] = plan(keep, complete(eks('blue'))).apply;
+    expect(secret?.metadata.ownerReferences).toBeUndefined();
+    expect(plan(keep, complete(eks('blue')), [applied(keep, eks('blue'))]).apply).toEqual([]);
+    // A Secret written while the set still pruned loses its owner reference on the next pass.
+    expect(plan(keep, complete(eks('blue')), [applied(clusterSet(), eks('blue'))]).apply).toHaveLength(1);
+  });
+});

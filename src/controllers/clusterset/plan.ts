@@ -166,7 +166,9 @@ export function desiredSecret(cs: ClusterSet, cluster: EksCluster, generator: Ge
       labels: { ...cs.spec.template.metadata.labels, [CLUSTERSET_LABEL]: cs.metadata.name ?? '' },
       annotations: cs.spec.template.metadata.annotations,
       versionLabel: cs.spec.versionLabel,
-      owner: ownerReference(cs),
+      // The owner reference makes deleting the ClusterSet delete its Secrets (and Argo CD the apps on
+      // those clusters): only when the set may prune at all.
+      owner: cs.spec.prune === false ? undefined : ownerReference(cs),
     },
     cluster,
     generator,
@@ -185,8 +187,13 @@ export function secretUpToDate(existing: SecretObject, desired: SecretObject): b
     has(existing.metadata.labels, desired.metadata.labels) &&
     has(existing.metadata.annotations, desired.metadata.annotations) &&
     has(existing.data, desired.data) &&
-    (existing.metadata.ownerReferences ?? []).some((o) => o.uid === desired.metadata.ownerReferences?.[0]?.uid)
+    ownerUpToDate(existing.metadata.ownerReferences ?? [], desired.metadata.ownerReferences?.[0])
   );
+}
+
+/** The wanted ClusterSet owner reference is there, or (none wanted) no ClusterSet owner reference is. */
+function ownerUpToDate(have: NonNullable<SecretObject['metadata']['ownerReferences']>, want: { uid: string } | undefined): boolean {
+  return want ? have.some((o) => o.uid === want.uid) : !have.some((o) => o.kind === 'ClusterSet');
 }
 
 /** True when a Secret belongs to this ClusterSet. */
@@ -208,12 +215,22 @@ export function planClusterSecrets({ cs, discovery, existing, defaultRegion }: P
   const apply: SecretObject[] = [];
   const entries: ClusterEntry[] = [];
   const keep = new Set<string>();
-  for (const cluster of discovery.clusters) {
+  const selected = discovery.clusters.flatMap((cluster) => {
     const generator = matchingGenerator(cs.spec, cluster, defaultRegion);
-    if (!generator) continue;
+    return generator ? [{ cluster, generator }] : [];
+  });
+  const regionsByName = new Map<string, string[]>();
+  for (const { cluster } of selected) regionsByName.set(secretNameFor(cluster.name), [...(regionsByName.get(secretNameFor(cluster.name)) ?? []), cluster.region]);
+  for (const { cluster, generator } of selected) {
     const name = secretNameFor(cluster.name);
     keep.add(name);
-    const entry = planOne({ cs, cluster, generator, current: byName.get(name) }, apply);
+    const regions = regionsByName.get(name) ?? [];
+    // EKS names are unique per region only; one Secret cannot point at two clusters, and alternating
+    // between them would make Argo CD move the apps back and forth. Write neither; keep what exists.
+    const entry =
+      regions.length > 1
+        ? { name: cluster.name, secret: name, state: 'Error' as const, message: `EKS clusters named ${cluster.name} exist in ${regions.sort().join(' and ')}; one Argo CD Secret cannot name both: narrow the generators' regions or tags (this one is in ${cluster.region})` }
+        : planOne({ cs, cluster, generator, current: byName.get(name) }, apply);
     entries.push(entry);
   }
   const prune = cs.spec.prune !== false && discovery.complete;
