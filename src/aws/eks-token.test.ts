@@ -51,4 +51,17 @@ describe('EksTokenGenerator', () => {
     expect(refreshed).not.toBe(first);
     expect(decode(refreshed).searchParams.get('X-Amz-Date')).toBe('20261122T101301Z');
   });
+
+  it('does not reuse a token past a minute before the credentials that signed it expire', async () => {
+    let now = new Date('2026-11-22T10:00:00Z');
+    let expiration = new Date('2026-11-22T10:05:00Z');
+    const expiring = () => Promise.resolve({ ...credentials, sessionToken: 'session', expiration });
+    const gen = new EksTokenGenerator({ region: 'us-east-1' }, { credentials: expiring, now: () => now });
+    const first = await gen.token('blue');
+    now = new Date('2026-11-22T10:03:59Z');
+    expect(await gen.token('blue')).toBe(first);
+    now = new Date('2026-11-22T10:04:01Z');
+    expiration = new Date('2026-11-22T11:00:00Z');
+    expect(await gen.token('blue')).not.toBe(first);
+  });
 });

@@ -19,6 +19,8 @@ export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 export const TOKEN_VALIDITY_MS = 15 * 60_000;
 /** A cached token is replaced once it is this old, well before STS stops accepting it. */
 export const TOKEN_REFRESH_AFTER_MS = 13 * 60_000;
+/** A token is not reused within this long of its signing credentials' expiry. */
+const CREDENTIALS_MARGIN_MS = 60_000;
 
 /** Input of one presign. */
 export interface PresignInput {
@@ -77,7 +79,7 @@ export interface EksTokenGeneratorOptions {
 
 /** Generates and caches EKS tokens per cluster and role. */
 export class EksTokenGenerator implements EksTokenSource {
-  private readonly tokens = new Map<string, { token: string; signedAt: number }>();
+  private readonly tokens = new Map<string, { token: string; reuseUntil: number }>();
   private readonly roleCredentials = new Map<string, AwsCredentialIdentity>();
   private readonly sts: STSClient;
   private readonly base: AwsCredentialIdentityProvider;
@@ -95,7 +97,7 @@ export class EksTokenGenerator implements EksTokenSource {
     const key = `${clusterName}|${roleArn ?? ''}`;
     const now = this.now();
     const cached = this.tokens.get(key);
-    if (cached && now.getTime() - cached.signedAt < TOKEN_REFRESH_AFTER_MS) return cached.token;
+    if (cached && now.getTime() < cached.reuseUntil) return cached.token;
     const credentials = roleArn ? await this.assume(roleArn, now) : await this.base();
     const token = await presignEksToken({
       clusterName,
@@ -104,7 +106,9 @@ export class EksTokenGenerator implements EksTokenSource {
       endpoint: this.settings.endpoint,
       signingDate: now,
     });
-    this.tokens.set(key, { token, signedAt: now.getTime() });
+    // A presigned token stops working when the credentials that signed it expire, whatever its own age.
+    const credentialsEnd = credentials.expiration ? credentials.expiration.getTime() - CREDENTIALS_MARGIN_MS : Number.POSITIVE_INFINITY;
+    this.tokens.set(key, { token, reuseUntil: Math.min(now.getTime() + TOKEN_REFRESH_AFTER_MS, credentialsEnd) });
     return token;
   }
 
@@ -114,7 +118,8 @@ export class EksTokenGenerator implements EksTokenSource {
 
   private async assume(roleArn: string, now: Date): Promise<AwsCredentialIdentity> {
     const cached = this.roleCredentials.get(roleArn);
-    if (cached?.expiration && cached.expiration.getTime() - now.getTime() > 5 * 60_000) return cached;
+    // Fresh role credentials outlive a token signed with them by its full reuse period.
+    if (cached?.expiration && cached.expiration.getTime() - now.getTime() > TOKEN_REFRESH_AFTER_MS + CREDENTIALS_MARGIN_MS) return cached;
     const { Credentials } = await this.sts.send(
       new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'okra', DurationSeconds: 3600 }),
     );

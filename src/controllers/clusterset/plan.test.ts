@@ -19,7 +19,7 @@ function clusterSet(spec: Partial<ClusterSet['spec']> = {}): ClusterSet {
   };
 }
 
-function eks(name: string, extra: Partial<EksCluster> = {}): EksCluster & { region: string } {
+function eks(name: string, extra: Partial<EksCluster & { region: string }> = {}): EksCluster & { region: string } {
   return {
     name,
     arn: `arn:aws:eks:${REGION}:123456789012:cluster/${name}`,
