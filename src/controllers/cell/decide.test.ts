@@ -149,6 +149,29 @@ describe('decide: bootstrap and steady state', () => {
     expect(d.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
   });
 
+  it('restores the weights (here: a manual abort) before it moves the rule to a new priority', () => {
+    const aborting: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', currentStepIndex: 1, abort: true, ...verified({ a: 80, b: 20 }) };
+    const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+    const first = decide(observe({ cell: cell({ updateStrategy: steps3 }, aborting), tgs, rule: liveRule({ a: 80, b: 20 }, ruleConditions(ruleSpec), 99) }));
+    expect(first.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(first)).toEqual({ a: 100 });
+    const then = decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 100 }, ruleConditions(ruleSpec), 99) }));
+    expect(then.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
+  });
+
+  it('refuses to write a forward action over 5 target groups (scale-out or a first version), with a condition', () => {
+    const six = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => tg(n, '1.0.0'));
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) };
+    const scaled = decide(observe({ cell: cell({}, status), tgs: six, rule: liveRule({ a: 100 }) }));
+    const created = decide(observe({ cell: cell(), tgs: six }));
+    for (const d of [scaled, created]) {
+      expect(d.action).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'TooManyTargetGroups' });
+      expect(d.status.message).toContain('would need 6 target groups');
+      expect(reasons(d)).toEqual(['TooManyTargetGroups']);
+    }
+  });
+
   it('adds a new target group of the completed version at once (scale-out), without steps', () => {
     const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) };
     const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, status), tgs: [tg('a', '1.0.0'), tg('b', '1.0.0')], rule: liveRule({ a: 100 }) }));

@@ -177,14 +177,12 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   if (!live) throw new Error('ensureWeights needs the live rule');
   const rule = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listener?.rule;
   const conditions = ruleConditions(rule);
-  const priority = rulePriority(rule);
   const verified = { ...status, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live.weights) };
   const shown = withPhase(verified, pending.phase, phaseContext(ctx.obs));
-  if (typeof live.priority === 'number' && live.priority !== priority) {
-    return { done: false, decision: { status: shown, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
-  }
   const conditionsOk = sameConditions(live.conditions, conditions);
-  if (sameWeights(live.weights, desired) && conditionsOk) return { done: true, status: verified };
+  // Weights first: a priority move that keeps failing must never hold up a rollback or a drift repair.
+  if (sameWeights(live.weights, desired) && conditionsOk) return atPriority(live, rulePriority(rule), verified, shown);
+  if (desired.length > MAX_FORWARD_TARGET_GROUPS) return { done: false, decision: tooManyTargetGroups(ctx, verified, desired.length) };
   if (conditionsOk && stillPropagating(ctx, desired)) {
     return { done: false, decision: { status: { ...shown, pendingWeights: ctx.prev.pendingWeights }, events: [], requeueAfterMs: READ_BACK_POLL_MS } };
   }
@@ -192,6 +190,19 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const events = [...(pending.events ?? []), ...driftEvents(ctx, desired, conditionsOk)];
   const next = { ...shown, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } };
   return { done: false, decision: { status: next, action, events, requeueAfterMs: READ_BACK_DELAY_MS } };
+}
+
+/** Done once the rule with the right weights also sits at the spec's priority; else the move. */
+function atPriority(live: NonNullable<Ctx['live']>, priority: number, verified: CellStatus, shown: CellStatus): Ensure {
+  if (typeof live.priority !== 'number' || live.priority === priority) return { done: true, status: verified };
+  return { done: false, decision: { status: shown, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
+}
+
+/** ALB refuses a forward action over 5 target groups: say so instead of retrying a write that must fail. */
+function tooManyTargetGroups(ctx: Ctx, status: CellStatus, count: number): Decision {
+  const message = `the listener rule would need ${count} target groups in one forward action; ALB allows ${MAX_FORWARD_TARGET_GROUPS}. Reduce the clusters per version`;
+  const events: EventInput[] = ctx.prev.reason === 'TooManyTargetGroups' ? [] : [{ type: 'Warning', reason: 'TooManyTargetGroups', message }];
+  return { status: withPhase(status, { phase: 'Degraded', reason: 'TooManyTargetGroups', message }, phaseContext(ctx.obs)), events };
 }
 
 function progressing(reason: string, message: string): PhaseInput {
@@ -238,7 +249,9 @@ function hold(ctx: Ctx, phase: Phase, message: string, reason = phase as string)
 /** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */
 function noRule(ctx: Ctx): Decision {
   const blockedBy = ctx.stableTGs.length > 0 ? undefined : targetBlocked(ctx);
-  return blockedBy ? hold(ctx, 'Pending', blockedBy, 'VersionBlocked') : createRule(ctx);
+  if (blockedBy) return hold(ctx, 'Pending', blockedBy, 'VersionBlocked');
+  const count = ctx.stableTGs.length > 0 ? ctx.stableTGs.length : ctx.targetTGs.length;
+  return count > MAX_FORWARD_TARGET_GROUPS ? tooManyTargetGroups(ctx, ctx.prev, count) : createRule(ctx);
 }
 
 function createRule(ctx: Ctx): Decision {
