@@ -98,8 +98,6 @@ describe('okrad', () => {
       expect(text).toMatch(/okra_workqueue_depth\{controller="cell"\} \d/);
       expect(text).toMatch(/okra_aws_requests_total\{service="elbv2",operation="ModifyRule",outcome="success"\} [1-9]/);
       expect(text).toMatch(/okra_kubernetes_requests_total\{cluster="management",verb="patch",resource="cells",code="200"\} [1-9]/);
-      expect(text).toMatch(/^process_resident_memory_bytes [1-9]/m);
-      expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     });
     const [run] = await world.analysisRuns('web');
     expect(run?.metadata.labels?.['argo-rollouts.argoproj.io/controller-instance-id']).toBe('okra');

@@ -4,7 +4,6 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { collectDefaultMetrics } from 'prom-client';
 import { CloudWatchProvider } from '../analysis/providers/cloudwatch.js';
 import { engineDeps } from '../analysis/providers/index.js';
 import type { AwsSettings } from '../aws/config.js';
@@ -118,8 +117,6 @@ function registerControllers(w: {
 /** Starts every controller and the HTTP endpoints. */
 export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad> {
   const metrics = new Metrics();
-  // Memory, CPU, GC and event-loop lag: what an operator checks first when okrad falls behind.
-  collectDefaultMetrics({ register: metrics.registry });
   const client = new KubeClient(connectionFromKubeConfig(loadKubeConfig(opts.kubeconfig, opts.context)), metrics.kubeObserver('management'));
   const identity = opts.leaderElection?.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const manager = new Manager({
