@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { Cell, CellStatus } from '../../api/v1alpha1/cell.js';
 import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
-import type { ListenerRuleState, RuleCondition } from '../../aws/elbv2.js';
+import type { RuleCondition } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { dnsName } from '../names.js';
+import type { RuleLookup } from '../rule.js';
 import type { TargetSelection, VersionedTargetGroup, WeightedTargetGroup } from './targets.js';
 
 /** Phases of a gate object (AnalysisRun, Experiment or Pause), normalised. */
@@ -22,11 +23,8 @@ export interface GateState {
   readonly hash: string;
 }
 
-/** The listener rule as found for this Cell. */
-export type RuleObservation =
-  | { readonly kind: 'absent' }
-  | { readonly kind: 'owned'; readonly rule: ListenerRuleState }
-  | { readonly kind: 'foreign'; readonly arn: string; readonly owner?: string | undefined };
+/** The listener rule as found for this Cell (the shared rule lookup's result). */
+export type RuleObservation = RuleLookup;
 
 /** Everything one pass observed. */
 export interface Observed {
