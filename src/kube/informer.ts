@@ -40,6 +40,9 @@ export function parseKey(key: string): { namespace?: string; name: string } {
 /** A cache of one resource type, fed by list + watch. */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  // Namespace → key → object: list(namespace) is on every Cell pass and every mapped watch event, and
+  // copying then filtering the whole cache there made a burst of N changes cost N² at scale.
+  private readonly byNamespace = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private resourceVersion = '';
   private stopped = true;
@@ -96,8 +99,26 @@ export class Informer<T extends KubeObject> {
 
   /** Cached objects, optionally in one namespace. */
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.cache.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  private store(key: string, obj: T): void {
+    this.cache.set(key, obj);
+    const namespace = obj.metadata.namespace ?? '';
+    let inNamespace = this.byNamespace.get(namespace);
+    if (!inNamespace) this.byNamespace.set(namespace, (inNamespace = new Map<string, T>()));
+    inNamespace.set(key, obj);
+  }
+
+  private forget(key: string): T | undefined {
+    const old = this.cache.get(key);
+    this.cache.delete(key);
+    const namespace = old?.metadata.namespace ?? '';
+    const inNamespace = this.byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.byNamespace.delete(namespace);
+    return old;
   }
 
   private async run(): Promise<void> {
@@ -130,7 +151,7 @@ export class Informer<T extends KubeObject> {
     const fresh = new Map(items.map((obj) => [objectKey(obj), obj]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
-        this.cache.delete(key);
+        this.forget(key);
         this.emit('delete', old);
       }
     }
@@ -167,8 +188,7 @@ export class Informer<T extends KubeObject> {
     }
     if (event.type === 'DELETED') {
       const key = objectKey(obj);
-      const old = this.cache.get(key);
-      this.cache.delete(key);
+      const old = this.forget(key);
       this.emit('delete', old ?? obj);
     } else if (event.type !== 'BOOKMARK') {
       this.upsert(objectKey(obj), obj);
@@ -179,7 +199,7 @@ export class Informer<T extends KubeObject> {
   private upsert(key: string, obj: T): void {
     const old = this.cache.get(key);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    this.cache.set(key, obj);
+    this.store(key, obj);
     if (old) this.emit('update', obj, old);
     else this.emit('add', obj);
   }
