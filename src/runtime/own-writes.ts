@@ -2,15 +2,15 @@
 // - the next pass may trust the informer cache when it already holds exactly that version (no GET);
 // - an update event that is only the echo of our own status write need not queue another pass.
 // Anything written by someone else (spec, labels, a status field set by okractl) differs and counts.
-import { canonical } from './status.js';
+import { jsonEqual } from './status.js';
 
 /** What this controller last wrote per key. */
 export class OwnWrites {
-  private readonly last = new Map<string, { resourceVersion: string; status: string }>();
+  private readonly last = new Map<string, { resourceVersion: string; status: unknown }>();
 
-  /** Records the object our status write returned. */
+  /** Records the object our status write returned (kept by reference: callers do not mutate it). */
   record(key: string, resourceVersion: string | undefined, status: unknown): void {
-    if (resourceVersion) this.last.set(key, { resourceVersion, status: canonical(status ?? {}) });
+    if (resourceVersion) this.last.set(key, { resourceVersion, status: status ?? {} });
   }
 
   /** True when `resourceVersion` is the version our own last write produced. */
@@ -22,7 +22,7 @@ export class OwnWrites {
   isEcho(key: string, next: EchoView, old: EchoView): boolean {
     const mine = this.last.get(key);
     if (!mine || mine.resourceVersion !== next.metadata.resourceVersion) return false;
-    return canonical(next.status ?? {}) === mine.status && canonical(outsideStatus(next)) === canonical(outsideStatus(old));
+    return jsonEqual(next.status ?? {}, mine.status) && jsonEqual(outsideStatus(next), outsideStatus(old));
   }
 
   /** Forgets a key (the object was deleted). */

@@ -14,8 +14,24 @@ describe('createMergePatch', () => {
     expect(createMergePatch(from, to)).toEqual(want);
   });
 
-  it('compares ignoring key order', () => {
-    expect(jsonEqual({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+});
+
+describe('jsonEqual', () => {
+  it.each([
+    { name: 'key order is ignored', a: { a: 1, b: 2 }, b: { b: 2, a: 1 }, want: true },
+    { name: 'an undefined member equals an absent one', a: { a: 1, b: undefined }, b: { a: 1 }, want: true },
+    { name: 'a missing key differs', a: { a: 1, b: 2 }, b: { a: 1, c: 2 }, want: false },
+    { name: 'array order counts', a: [1, 2], b: [2, 1], want: false },
+    { name: 'array lengths differ', a: [1], b: [1, 1], want: false },
+    { name: 'undefined in an array is null, as in JSON', a: [undefined], b: [null], want: true },
+    { name: 'nested objects compare deeply', a: { s: { l: [{ x: 1 }] } }, b: { s: { l: [{ x: 1 }] } }, want: true },
+    { name: 'nested difference', a: { s: { l: [{ x: 1 }] } }, b: { s: { l: [{ x: 2 }] } }, want: false },
+    { name: 'an array is not an object', a: { 0: 1 }, b: [1], want: false },
+    { name: 'a number is not its string', a: 1, b: '1', want: false },
+    { name: 'null is not an empty object', a: null, b: {}, want: false },
+  ])('$name', ({ a, b, want }) => {
+    expect(jsonEqual(a, b)).toBe(want);
+    expect(jsonEqual(b, a)).toBe(want);
   });
 });
 

@@ -11,9 +11,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep equality of JSON values, ignoring key order and treating absent and undefined alike. */
+/**
+ * Deep equality of JSON values, ignoring key order and treating absent and undefined alike (as
+ * JSON.stringify does). Walks both values instead of serialising them: status diffs run on every pass.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && arraysEqual(a, b);
+  if (isRecord(a) && isRecord(b)) return recordsEqual(a, b);
+  // In arrays JSON turns undefined into null; elsewhere only identical scalars are equal.
+  return false;
+}
+
+function arraysEqual(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((item, i) => jsonEqual(item ?? null, b[i] ?? null));
+}
+
+function recordsEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = (r: Record<string, unknown>): string[] => Object.keys(r).filter((k) => r[k] !== undefined);
+  const aKeys = keys(a);
+  if (aKeys.length !== keys(b).length) return false;
+  return aKeys.every((k) => b[k] !== undefined && jsonEqual(a[k], b[k]));
 }
 
 /** JSON text with object keys sorted and undefined members dropped. */
