@@ -9,6 +9,6 @@ import { reconcilePause } from './reconciler.js';
 export function registerPauseController(manager: Manager, opts: { clock: Clock; namespace?: string | undefined }): Controller {
   const pauses = manager.informer<Pause>(PauseType, { namespace: opts.namespace });
   return manager
-    .controller({ name: 'pause', reconcile: (req) => reconcilePause({ client: manager.client, clock: opts.clock }, req) })
+    .controller({ name: 'pause', reconcile: (req) => reconcilePause({ client: manager.client, clock: opts.clock, pauses }, req) })
     .for(pauses);
 }

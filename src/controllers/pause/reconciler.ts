@@ -3,6 +3,7 @@
 // expiry, so a pause ends on time rather than at the next resync.
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { Informer } from '../../kube/informer.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller.js';
 import { metaTime, patchStatusIfChanged } from '../../runtime/status.js';
@@ -11,6 +12,11 @@ import { metaTime, patchStatusIfChanged } from '../../runtime/status.js';
 export interface PauseDeps {
   readonly client: KubeClient;
   readonly clock: Clock;
+  /**
+   * The controller's Pause cache. A pass reads from it instead of the API server; a stale read is safe
+   * because the status patch carries the resourceVersion and a conflict just retries the pass.
+   */
+  readonly pauses?: Pick<Informer<Pause>, 'get'> | undefined;
 }
 
 /** The phase a Pause should be in at `now`. */
@@ -22,7 +28,7 @@ export function pausePhase(pause: Pause, now: Date): 'Started' | 'Expired' | 'Ca
 
 /** Reconciles one Pause. */
 export async function reconcilePause(deps: PauseDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult> {
-  const pause = await deps.client.get<Pause>(PauseType, req.name, req.namespace);
+  const pause = deps.pauses ? deps.pauses.get(req.name, req.namespace) : await deps.client.get<Pause>(PauseType, req.name, req.namespace);
   if (!pause || pause.metadata.deletionTimestamp) return {};
   const now = deps.clock.now();
   const phase = pausePhase(pause, now);
