@@ -43,11 +43,34 @@ export function connectionFromKubeConfig(kc: KubeConfig): Connection {
     server: cluster.server.replace(/\/+$/, ''),
     tls,
     name: kc.getCurrentContext(),
-    authHeaders: async () => {
-      const opts: https.RequestOptions = {};
-      await kc.applyToHTTPSOptions(opts);
-      return flattenHeaders(opts.headers);
-    },
+    authHeaders: hasRotatingCredentials(kc) ? () => headersFrom(kc) : once(() => headersFrom(kc)),
+  };
+}
+
+async function headersFrom(kc: KubeConfig): Promise<Record<string, string>> {
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return flattenHeaders(opts.headers);
+}
+
+/**
+ * An exec plugin or auth provider (in-cluster, the service-account token file) can hand out a new token
+ * at any time, so those are asked on every request; a static token, basic auth or a client certificate
+ * cannot change, and asking client-node for them per request was measurable CPU in a burst.
+ */
+function hasRotatingCredentials(kc: KubeConfig): boolean {
+  const user = kc.getCurrentUser();
+  return user === null || user.exec !== undefined || user.authProvider !== undefined;
+}
+
+function once<V>(make: () => Promise<V>): () => Promise<V> {
+  let value: Promise<V> | undefined;
+  return () => {
+    value ??= make().catch((err: unknown) => {
+      value = undefined;
+      throw err;
+    });
+    return value;
   };
 }
 
