@@ -81,4 +81,33 @@ describe('Controller outcome handling', () => {
     await h.controller.stop();
     expect(h.outcomes).toEqual(['requeue', 'success']);
   });
+
+  it('serves a change before a low-priority requeue that was queued earlier', async () => {
+    const order: string[] = [];
+    let release = (): void => undefined;
+    const slowDone = new Promise<void>((resolve) => { release = resolve; });
+    const controller = new Controller({
+      name: 'test',
+      log: silentLogger(),
+      workers: 1,
+      reconcile: async ({ key }) => {
+        order.push(key);
+        if (key === 'ns/check' && order.length === 1) return { requeueAfterMs: 100, requeueLowPriority: true };
+        if (key === 'ns/slow') await slowDone;
+        return undefined;
+      },
+    });
+    controller.start();
+    controller.enqueue('ns/check');
+    await vi.waitFor(() => { expect(order).toEqual(['ns/check']); }, { interval: 1 });
+    controller.enqueue('ns/slow');
+    await vi.waitFor(() => { expect(order).toEqual(['ns/check', 'ns/slow']); }, { interval: 1 });
+    // The only worker is busy; the check's requeue timer (100 ms) fires during this wait.
+    await settle(200);
+    controller.enqueue('ns/change');
+    release();
+    await vi.waitFor(() => { expect(order).toHaveLength(4); });
+    await controller.stop();
+    expect(order).toEqual(['ns/check', 'ns/slow', 'ns/change', 'ns/check']);
+  });
 });

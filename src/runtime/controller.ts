@@ -11,12 +11,17 @@ import type { KubeObject } from '../kube/client.js';
 import { isConflict } from '../kube/errors.js';
 import { objectKey, parseKey, type Informer } from '../kube/informer.js';
 import { classifyError, errorMessage, type WaitingError } from './errors.js';
-import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { WorkQueue, type BackoffOptions, type Priority } from './workqueue.js';
 
 /** What a reconcile returns when it succeeds. */
 export interface ReconcileResult {
   /** Reconcile this key again after this delay (for example when a pause expires). */
   readonly requeueAfterMs?: number | undefined;
+  /**
+   * The requeue only checks on work already done (a write's read-back): it may wait behind keys with
+   * changes to react to. See WorkQueue.
+   */
+  readonly requeueLowPriority?: boolean | undefined;
 }
 
 /** Input of one reconcile. */
@@ -81,7 +86,7 @@ export class Controller {
   private running = false;
 
   constructor(private readonly options: ControllerOptions) {
-    this.queue = new WorkQueue(options.backoff);
+    this.queue = new WorkQueue({ backoff: options.backoff });
   }
 
   /** The controller's name (used in logs and metrics). */
@@ -123,8 +128,8 @@ export class Controller {
   }
 
   /** Queues a key for reconciliation. */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  enqueue(key: string, priority: Priority = 'normal'): void {
+    this.queue.add(key, priority);
     this.options.metrics?.queueDepth(this.name, this.queue.length);
   }
 
@@ -175,9 +180,10 @@ export class Controller {
     return this.primaries.flatMap((informer) => informer.list().map(objectKey));
   }
 
+  // Resyncs are a safety net: low priority, so a sweep never delays a reaction to a real change.
   private resyncKey(key: string): void {
     this.resyncKeys.add(key);
-    this.enqueue(key);
+    this.enqueue(key, 'low');
   }
 
   private async work(): Promise<void> {
@@ -210,7 +216,7 @@ export class Controller {
 
   private requeueIfAsked(key: string, result: ReconcileResult | undefined): ReconcileOutcome {
     if (result?.requeueAfterMs === undefined) return 'success';
-    this.queue.addAfter(key, result.requeueAfterMs);
+    this.queue.addAfter(key, result.requeueAfterMs, result.requeueLowPriority === true ? 'low' : 'normal');
     return 'requeue';
   }
 

@@ -39,7 +39,7 @@ describe('WorkQueue', () => {
   });
 
   it('backs off exponentially per key and forget() resets it', () => {
-    const q = new WorkQueue({ baseMs: 100, maxMs: 1000 });
+    const q = new WorkQueue({ backoff: { baseMs: 100, maxMs: 1000 } });
     expect([q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a')]).toEqual([
       100, 200, 400, 800, 1000,
     ]);
@@ -61,6 +61,60 @@ describe('WorkQueue', () => {
     q.done('a');
     vi.advanceTimersByTime(10_000);
     expect(q.length).toBe(0);
+  });
+
+  it('hands out normal keys before low ones, each lane in arrival order', async () => {
+    const q = new WorkQueue();
+    q.add('resync-1', 'low');
+    q.add('change-1');
+    q.add('resync-2', 'low');
+    q.add('change-2');
+    const order: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) order.push(await q.get());
+    expect(order).toEqual(['change-1', 'change-2', 'resync-1', 'resync-2']);
+  });
+
+  it('raises a waiting low key when it is added as normal, and never lowers a normal one', async () => {
+    const q = new WorkQueue();
+    q.add('a', 'low');
+    q.add('b');
+    q.add('a');
+    q.add('c');
+    q.add('b', 'low');
+    expect(q.length).toBe(3);
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['b', 'a', 'c']);
+  });
+
+  it('keeps the higher priority for a key added while it is being processed', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    expect(await q.get()).toBe('a');
+    q.add('a', 'low');
+    q.add('a');
+    q.add('z', 'low');
+    q.done('a');
+    expect(await q.get()).toBe('a');
+  });
+
+  it('hands out a low key that waited too long even while normal keys keep coming', async () => {
+    const q = new WorkQueue({ maxLowPriorityWaitMs: 1000 });
+    q.add('check', 'low');
+    q.add('n1');
+    expect(await q.get()).toBe('n1');
+    vi.advanceTimersByTime(1000);
+    q.add('n2');
+    expect(await q.get()).toBe('check');
+    expect(await q.get()).toBe('n2');
+  });
+
+  it('fires a collapsed addAfter at the earliest deadline with the higher priority', async () => {
+    const q = new WorkQueue();
+    q.addAfter('a', 100, 'low');
+    q.addAfter('a', 500);
+    q.addAfter('b', 100, 'low');
+    vi.advanceTimersByTime(100);
+    q.add('c');
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['a', 'c', 'b']);
   });
 
   it('releases waiting workers on shutdown', async () => {

@@ -4,6 +4,13 @@
 //   again when the first worker calls done() (so the newest state is always reconciled once more);
 // - failures back off exponentially per key, and forget() resets that key's backoff;
 // - addAfter() timers collapse to the earliest deadline per key.
+// And two priorities, as in controller-runtime's priority queue: `low` keys (periodic resyncs, checks
+// that a write already sent shows up) are handed out only when no `normal` key (a change to react to)
+// waits, or once they have waited `maxLowPriorityWaitMs`, so a burst of changes is not queued behind
+// bookkeeping and bookkeeping is never starved.
+
+/** How urgent a queued key is. */
+export type Priority = 'normal' | 'low';
 
 /** Backoff settings for failed keys. */
 export interface BackoffOptions {
@@ -14,50 +21,90 @@ export interface BackoffOptions {
 /** Default backoff: 500 ms doubling to 5 minutes. */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 300_000 };
 
-/** A de-duplicating, per-key exclusive queue of string keys. */
+/** Default longest wait of a low-priority key while normal keys keep arriving. */
+export const DEFAULT_MAX_LOW_PRIORITY_WAIT_MS = 2_000;
+
+/** Settings of a work queue. */
+export interface WorkQueueOptions {
+  readonly backoff?: BackoffOptions | undefined;
+  /** A low-priority key that has waited this long is handed out before normal ones. */
+  readonly maxLowPriorityWaitMs?: number | undefined;
+}
+
+const rank = (p: Priority): number => (p === 'normal' ? 1 : 0);
+const higher = (a: Priority, b: Priority): Priority => (rank(a) >= rank(b) ? a : b);
+
+/** A de-duplicating, per-key exclusive queue of string keys with two priorities. */
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly dirty = new Set<string>();
+  private readonly normal: string[] = [];
+  private readonly low: { key: string; since: number }[] = [];
+  /** Keys waiting (in a lane, or to be re-queued when their pass ends) and their priority. */
+  private readonly dirty = new Map<string, Priority>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout; priority: Priority }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private readonly backoff: BackoffOptions;
+  private readonly maxLowWaitMs: number;
   private shuttingDown = false;
 
-  constructor(private readonly backoff: BackoffOptions = DEFAULT_BACKOFF) {}
+  constructor(options: WorkQueueOptions = {}) {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.maxLowWaitMs = options.maxLowPriorityWaitMs ?? DEFAULT_MAX_LOW_PRIORITY_WAIT_MS;
+  }
 
-  /** Queues a key unless it is already waiting. */
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
+  /** Queues a key unless it is already waiting; a normal add raises a waiting low key to normal. */
+  add(key: string, priority: Priority = 'normal'): void {
+    if (this.shuttingDown) return;
+    const waiting = this.dirty.get(key);
+    if (waiting !== undefined) {
+      if (waiting === 'low' && priority === 'normal') this.raise(key);
+      return;
+    }
+    this.dirty.set(key, priority);
     if (this.processing.has(key)) return;
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
       this.processing.add(key);
       waiter(key);
+    } else if (priority === 'normal') {
+      this.normal.push(key);
     } else {
-      this.queue.push(key);
+      this.low.push({ key, since: Date.now() });
     }
   }
 
-  /** Queues a key after `delayMs`; an earlier pending deadline for the same key wins. */
-  addAfter(key: string, delayMs: number): void {
+  private raise(key: string): void {
+    this.dirty.set(key, 'normal');
+    const i = this.low.findIndex((entry) => entry.key === key);
+    if (i < 0) return; // being processed: done() re-queues it as normal
+    this.low.splice(i, 1);
+    this.normal.push(key);
+  }
+
+  /** Queues a key after `delayMs`; an earlier pending deadline for the same key wins, at the higher priority. */
+  addAfter(key: string, delayMs: number, priority: Priority = 'normal'): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const at = Date.now() + delayMs;
     const pending = this.timers.get(key);
-    if (pending && pending.at <= at) return;
+    if (pending && pending.at <= at) {
+      pending.priority = higher(pending.priority, priority);
+      return;
+    }
     if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
+    const fire = (): void => {
+      const due = this.timers.get(key);
       this.timers.delete(key);
-      this.add(key);
-    }, delayMs);
+      this.add(key, due?.priority ?? priority);
+    };
+    const timer = setTimeout(fire, delayMs);
     timer.unref();
-    this.timers.set(key, { at, timer });
+    this.timers.set(key, { at, timer, priority: pending ? higher(pending.priority, priority) : priority });
   }
 
   /** Queues a failed key after its backoff delay, which doubles with every consecutive failure. */
@@ -81,7 +128,7 @@ export class WorkQueue {
 
   /** Waits for the next key; undefined once the queue shuts down. */
   get(): Promise<string | undefined> {
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
@@ -91,18 +138,29 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** The oldest low key once it waited too long or nothing normal waits; else the next normal key. */
+  private next(): string | undefined {
+    const oldestLow = this.low[0];
+    if (oldestLow && (this.normal.length === 0 || Date.now() - oldestLow.since >= this.maxLowWaitMs)) {
+      this.low.shift();
+      return oldestLow.key;
+    }
+    return this.normal.shift();
+  }
+
   /** Marks a key as processed; re-queues it if it was added while being processed. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
+    const priority = this.dirty.get(key);
+    if (priority !== undefined) {
       this.dirty.delete(key);
-      this.add(key);
+      this.add(key, priority);
     }
   }
 
   /** Keys waiting to be processed (for the work-queue depth metric). */
   get length(): number {
-    return this.queue.length;
+    return this.normal.length + this.low.length;
   }
 
   /** True while any key is being processed. */

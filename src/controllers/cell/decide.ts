@@ -25,7 +25,10 @@ export const MAX_FORWARD_TARGET_GROUPS = 5;
 export const READ_BACK_GRACE_MS = 10_000;
 /** How soon to look again while waiting for read-back. */
 const READ_BACK_POLL_MS = 1_000;
-/** When to read a written rule back: not at once, so a burst of Cells gets its writes out first. */
+/**
+ * When to read a written rule back: not at once, and at low priority in the work queue, so a burst of
+ * Cells (a new cluster's target groups for every Cell) gets all its first writes out before the checks.
+ */
 export const READ_BACK_DELAY_MS = 500;
 /** Safety re-check while a gate runs (gates are also watched). */
 const GATE_POLL_MS = 30_000;
@@ -184,12 +187,12 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   if (sameWeights(live.weights, desired) && conditionsOk) return atPriority(live, rulePriority(rule), verified, shown);
   if (desired.length > MAX_FORWARD_TARGET_GROUPS) return { done: false, decision: tooManyTargetGroups(ctx, verified, desired.length) };
   if (conditionsOk && stillPropagating(ctx, desired)) {
-    return { done: false, decision: { status: { ...shown, pendingWeights: ctx.prev.pendingWeights }, events: [], requeueAfterMs: READ_BACK_POLL_MS } };
+    return { done: false, decision: { status: { ...shown, pendingWeights: ctx.prev.pendingWeights }, events: [], requeueAfterMs: READ_BACK_POLL_MS, requeueLowPriority: true } };
   }
   const action: CellAction = { kind: 'SetWeights', ruleArn: live.arn, weights: desired, ...(conditionsOk ? {} : { conditions }) };
   const events = [...(pending.events ?? []), ...driftEvents(ctx, desired, conditionsOk)];
   const next = { ...shown, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } };
-  return { done: false, decision: { status: next, action, events, requeueAfterMs: READ_BACK_DELAY_MS } };
+  return { done: false, decision: { status: next, action, events, requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true } };
 }
 
 /** Done once the rule with the right weights also sits at the spec's priority; else the move. */
@@ -267,7 +270,7 @@ function createRule(ctx: Ctx): Decision {
   );
   const action: CellAction = { kind: 'CreateRule', priority: rulePriority(rule), conditions: ruleConditions(rule), weights };
   const message = ctx.prev.ruleArn ? `listener rule was missing; recreating it with ${version} at 100%` : `creating the listener rule with ${version} at 100%`;
-  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: READ_BACK_DELAY_MS };
+  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true };
 }
 
 function waitingForTargets(ctx: Ctx): Decision {

@@ -67,6 +67,8 @@ export interface Decision {
   readonly events: readonly EventInput[];
   /** Pass again after this delay (0 = at once). */
   readonly requeueAfterMs?: number | undefined;
+  /** That pass only reads back a write already sent, so it may wait behind Cells with changes. */
+  readonly requeueLowPriority?: boolean | undefined;
 }
 
 /** Hash of a target-group set: it names a rollout's children and restarts the steps when it changes. */

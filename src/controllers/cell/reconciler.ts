@@ -65,7 +65,8 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   const status = await applyAction(deps, cell, decision);
   await housekeeping(deps, cell, status);
   await report(deps, cell, status, decision.events);
-  return { decision, ...(decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs }) };
+  if (decision.requeueAfterMs === undefined) return { decision };
+  return { decision, requeueAfterMs: decision.requeueAfterMs, ...(decision.requeueLowPriority ? { requeueLowPriority: true } : {}) };
 }
 
 /**
