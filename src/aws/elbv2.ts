@@ -81,8 +81,14 @@ function toState(rule: Rule): ListenerRuleState {
   return { arn: rule.RuleArn ?? '', priority, conditions: rule.Conditions ?? [], weights: forwardWeights(rule.Actions) };
 }
 
+/** Reads many rules at once (one DescribeRules call), for batching readers. */
+export interface RuleBatchReader {
+  /** Each ARN mapped to its rule, or to undefined when the rule no longer exists. */
+  getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, ListenerRuleState | undefined>>;
+}
+
 /** ListenerRulesPort over the AWS SDK. */
-export class SdkListenerRules implements ListenerRulesPort {
+export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
   private readonly client: ElasticLoadBalancingV2Client;
 
   constructor(settings: AwsSettings, observer?: AwsCallObserver) {
@@ -97,6 +103,22 @@ export class SdkListenerRules implements ListenerRulesPort {
     } catch (err) {
       if (err instanceof RuleNotFoundException) return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * Several rules in one DescribeRules call; a rule that no longer exists maps to undefined. AWS fails
+   * the whole call when one ARN is unknown, so that case falls back to one call per rule.
+   */
+  async getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, ListenerRuleState | undefined>> {
+    if (ruleArns.length === 1) return new Map([[ruleArns[0] ?? '', await this.getRule(ruleArns[0] ?? '')]]);
+    try {
+      const { Rules } = await this.client.send(new DescribeRulesCommand({ RuleArns: [...ruleArns] }));
+      const found = new Map((Rules ?? []).map((r) => [r.RuleArn ?? '', toState(r)]));
+      return new Map(ruleArns.map((arn) => [arn, found.get(arn)]));
+    } catch (err) {
+      if (!(err instanceof RuleNotFoundException)) throw err;
+      return new Map(await Promise.all(ruleArns.map(async (arn) => [arn, await this.getRule(arn)] as const)));
     }
   }
 
