@@ -2,7 +2,7 @@
 // (a pause starting, a gate changing phase) follow shortly after a read and cannot have changed it except
 // by a hand edit, which the periodic resync exists to catch. So a read is answered from the last describe
 // while it is younger than `maxAgeMs`, and always goes to AWS when the caller needs read-back after a
-// write (any write through this port also forgets the entry). This keeps ELBv2 reads to about one per
+// write (any write through this port also forgets the entry). This keeps ELBv2 reads to at most one per
 // weight change plus one per Cell per resync.
 //
 // Reads that miss the cache in the same turn of the event loop (a resync slice, read-backs falling due
