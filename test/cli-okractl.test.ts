@@ -104,14 +104,7 @@ describe('okractl get and describe', () => {
   }, 90_000);
 
   it('shows an AnalysisRun gate with its metric results in describe', async () => {
-    const w = await world();
-    await errorsTemplate(w);
-    await w.targetGroup('blue', '1.0.0');
-    await w.start();
-    await w.cell('web', analysisSteps);
-    await w.waitForStatus('web', (s) => s.phase === 'Completed');
-    await w.targetGroup('green', '2.0.0');
-    const run = await analysisRunOf(w);
+    const { w, run } = await rolloutAtAnalysis();
     await w.client.mergePatch(RolloutsTypes.analysisRun, { name: run, namespace: w.namespace }, {
       status: { phase: 'Running', metricResults: [{ name: 'errors', phase: 'Running', count: 2, successful: 2, measurements: [{ phase: 'Successful', value: '0' }, { phase: 'Successful', value: '0' }] }] },
     });
@@ -181,14 +174,7 @@ describe('okractl abort and retry', () => {
   }, 90_000);
 
   it('retry after a failed analysis unblocks the version, deletes the failed run and starts a new one', async () => {
-    const w = await world();
-    await errorsTemplate(w);
-    await w.targetGroup('blue', '1.0.0');
-    await w.start();
-    await w.cell('web', analysisSteps);
-    await w.waitForStatus('web', (s) => s.phase === 'Completed');
-    await w.targetGroup('green', '2.0.0');
-    const failed = await analysisRunOf(w);
+    const { w, run: failed } = await rolloutAtAnalysis();
     const failedUid = (await w.analysisRuns('web'))[0]?.metadata.uid;
     // What an analysis engine writes when the metric fails.
     await w.client.mergePatch(RolloutsTypes.analysisRun, { name: failed, namespace: w.namespace }, { status: { phase: 'Failed', message: 'Metric "errors" assessed Failed' } });
@@ -387,9 +373,16 @@ async function errorsTemplate(w: CellWorld): Promise<void> {
   });
 }
 
-/** The name of the Cell's AnalysisRun, once the rollout reached it. */
-async function analysisRunOf(w: CellWorld): Promise<string> {
+/** A Cell rolled out on 1.0.0, then 2.0.0 arriving; returns once the rollout waits at the analysis step, with that AnalysisRun's name. */
+async function rolloutAtAnalysis(): Promise<{ w: CellWorld; run: string }> {
+  const w = await world();
+  await errorsTemplate(w);
+  await w.targetGroup('blue', '1.0.0');
+  await w.start();
+  await w.cell('web', analysisSteps);
+  await w.waitForStatus('web', (s) => s.phase === 'Completed');
+  await w.targetGroup('green', '2.0.0');
   await w.waitForStatus('web', (s) => s.currentStepIndex === 1 && (s.gates?.length ?? 0) > 0);
   const [run] = await w.analysisRuns('web');
-  return run?.metadata.name ?? '';
+  return { w, run: run?.metadata.name ?? '' };
 }
