@@ -23,7 +23,7 @@ import { RemoteClusters } from '../kube/remote.js';
 import { readSecretData } from '../kube/secrets.js';
 import { KeyedBackoff } from '../runtime/backoff.js';
 import { systemClock } from '../runtime/clock.js';
-import { KubeEventRecorder } from '../runtime/events.js';
+import { BackgroundEventRecorder, KubeEventRecorder } from '../runtime/events.js';
 import type { Logger } from '../runtime/log.js';
 import { Manager } from '../runtime/manager.js';
 import { Metrics } from '../runtime/metrics.js';
@@ -78,10 +78,10 @@ function registerControllers(w: {
   opts: OkradOptions;
   argoRollouts: boolean;
   builtinAnalysis: boolean;
-}): { remote: RemoteClusters; cloudWatch: CloudWatchProvider } {
+}): { remote: RemoteClusters; cloudWatch: CloudWatchProvider; events: BackgroundEventRecorder } {
   const { manager, metrics, opts, log } = w;
   const awsObserver = metrics.awsObserver();
-  const events = new KubeEventRecorder(w.client, 'okrad', log);
+  const events = new BackgroundEventRecorder(new KubeEventRecorder(w.client, 'okrad', log), log);
   // Resync passes always describe the rule; passes in between may use a describe up to one period old.
   const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: opts.resyncMs });
   const eksTokens = new EksTokenGenerator(opts.aws, { observer: awsObserver });
@@ -111,8 +111,11 @@ function registerControllers(w: {
   }
   registerPauseController(manager, { clock: systemClock, namespace: ns });
   registerAlbConfigController(manager, { rules, events, clock: systemClock }, { resyncMs: opts.resyncMs, namespace: ns });
-  return { remote, cloudWatch };
+  return { remote, cloudWatch, events };
 }
+
+/** How long shutdown waits for queued Events to be sent. */
+const EVENT_FLUSH_TIMEOUT_MS = 2_000;
 
 /** Starts every controller and the HTTP endpoints. */
 export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad> {
@@ -129,7 +132,7 @@ export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad
   const argoRollouts = await argoRolloutsInstalled(client);
   if (!argoRollouts) log.warn('the argoproj.io API is not served: analysis and experiment steps will report InvalidSpec until the Argo Rollouts CRDs are installed');
   const builtinAnalysis = argoRollouts && (opts.analysisEngine ?? 'builtin') === 'builtin';
-  const { remote, cloudWatch } = registerControllers({ manager, client, metrics, log, opts, argoRollouts, builtinAnalysis });
+  const { remote, cloudWatch, events } = registerControllers({ manager, client, metrics, log, opts, argoRollouts, builtinAnalysis });
   const server = await serve(opts.metricsAddress, metrics, () => manager.ready);
   await manager.start();
   const analysisEngine = builtinAnalysis ? 'builtin' : 'argo-rollouts';
@@ -140,6 +143,8 @@ export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad
     ready: () => manager.ready,
     stop: async () => {
       await manager.stop();
+      // Events of the last passes are still queued; give them a moment, never hold shutdown for long.
+      await events.flush(EVENT_FLUSH_TIMEOUT_MS);
       remote.close();
       cloudWatch.close();
       client.close();
