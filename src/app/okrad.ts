@@ -82,8 +82,10 @@ function registerControllers(w: {
   const { manager, metrics, opts, log } = w;
   const awsObserver = metrics.awsObserver();
   const events = new BackgroundEventRecorder(new KubeEventRecorder(w.client, 'okrad', log), log);
-  // Resync passes always describe the rule; passes in between may use a describe up to one period old.
-  const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: opts.resyncMs });
+  // Resync passes always describe the rule; passes in between use the last describe. It may be up to two
+  // periods old: a resync pass is low priority and can run a little after its period, and a change that
+  // lands in that gap would otherwise describe the rule again just before the resync does.
+  const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: 2 * opts.resyncMs });
   const eksTokens = new EksTokenGenerator(opts.aws, { observer: awsObserver });
   const remote = new RemoteClusters({ eksTokens }, (cluster) => metrics.kubeObserver(cluster));
   const cloudWatch = new CloudWatchProvider(opts.aws, awsObserver);
