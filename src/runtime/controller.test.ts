@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { KubeApiError } from '../kube/errors.js';
-import { Controller, type ReconcileOutcome } from './controller.js';
+import { Controller, type ReconcileOutcome, lowPriorityShare } from './controller.js';
 import { TerminalError, WaitingError } from './errors.js';
 import { silentLogger } from './log.js';
 
@@ -109,5 +109,17 @@ describe('Controller outcome handling', () => {
     await vi.waitFor(() => { expect(order).toHaveLength(4); });
     await controller.stop();
     expect(order).toEqual(['ns/check', 'ns/slow', 'ns/change', 'ns/check']);
+  });
+});
+
+describe('lowPriorityShare', () => {
+  it.each([
+    [1, 1],
+    [2, 1],
+    [4, 1],
+    [8, 2],
+    [16, 4],
+  ])('%i workers leave %i to resyncs and read-backs during a burst', (workers, share) => {
+    expect(lowPriorityShare(workers)).toBe(share);
   });
 });

@@ -53,6 +53,16 @@ export interface ControllerMetrics {
 /** Metrics that record nothing. */
 export const noMetrics: ControllerMetrics = { reconciled: () => undefined, queueDepth: () => undefined };
 
+const DEFAULT_WORKERS = 2;
+
+/**
+ * Workers that resyncs and read-backs may take while changes are being reconciled: a quarter (at least
+ * one), so a burst of changes keeps most workers and the API servers to itself.
+ */
+export function lowPriorityShare(workers: number): number {
+  return Math.max(1, Math.floor(workers / 4));
+}
+
 /** Options of a controller. */
 export interface ControllerOptions {
   readonly name: string;
@@ -86,7 +96,8 @@ export class Controller {
   private running = false;
 
   constructor(private readonly options: ControllerOptions) {
-    this.queue = new WorkQueue({ backoff: options.backoff });
+    const workers = options.workers ?? DEFAULT_WORKERS;
+    this.queue = new WorkQueue({ backoff: options.backoff, maxLowPriorityInFlight: lowPriorityShare(workers) });
   }
 
   /** The controller's name (used in logs and metrics). */
@@ -138,7 +149,7 @@ export class Controller {
     if (this.running) return;
     this.running = true;
     this.resyncAll();
-    const workers = this.options.workers ?? 2;
+    const workers = this.options.workers ?? DEFAULT_WORKERS;
     this.workers = Array.from({ length: workers }, () => this.work());
     const resyncMs = this.options.resyncMs;
     if (resyncMs) {

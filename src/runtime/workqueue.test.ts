@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
 describe('WorkQueue', () => {
   beforeEach(() => {
@@ -115,6 +115,65 @@ describe('WorkQueue', () => {
     vi.advanceTimersByTime(100);
     q.add('c');
     expect([await q.get(), await q.get(), await q.get()]).toEqual(['a', 'c', 'b']);
+  });
+
+  /** Starts a get() and reports whether it has been handed a key yet. */
+  function pending(q: WorkQueue): { readonly key: string | undefined; readonly settled: boolean } {
+    const state: { key: string | undefined; settled: boolean } = { key: undefined, settled: false };
+    void q.get().then((key) => {
+      state.key = key;
+      state.settled = true;
+    });
+    return state;
+  }
+
+  /** A queue with a low share of 1, processing `change` and the low `check1`; the low `check2` waits. */
+  async function busyQueue(options: WorkQueueOptions = {}): Promise<WorkQueue> {
+    const q = new WorkQueue({ maxLowPriorityInFlight: 1, ...options });
+    q.add('change');
+    q.add('check1', 'low');
+    q.add('check2', 'low');
+    expect([await q.get(), await q.get()]).toEqual(['change', 'check1']);
+    return q;
+  }
+
+  it('runs at most maxLowPriorityInFlight low keys beside a normal one, and the next when one is done', async () => {
+    const q = await busyQueue();
+    const worker = pending(q);
+    await Promise.resolve();
+    expect(worker.settled).toBe(false);
+    q.done('check1');
+    await Promise.resolve();
+    expect(worker.key).toBe('check2');
+  });
+
+  it('hands a held-back low key out once no normal key is processed any more', async () => {
+    const q = await busyQueue();
+    const worker = pending(q);
+    q.done('change');
+    await Promise.resolve();
+    expect(worker.key).toBe('check2');
+  });
+
+  it('does not limit low keys while no normal key is processed', async () => {
+    const q = new WorkQueue({ maxLowPriorityInFlight: 1 });
+    for (const key of ['r1', 'r2', 'r3']) q.add(key, 'low');
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('hands a held-back low key to an idle worker at once when it is added as normal', async () => {
+    const q = await busyQueue();
+    const worker = pending(q);
+    q.add('check2');
+    await Promise.resolve();
+    expect(worker.key).toBe('check2');
+  });
+
+  it('hands out a held-back low key that waited too long, beyond the share', async () => {
+    const q = await busyQueue({ maxLowPriorityWaitMs: 1000 });
+    vi.advanceTimersByTime(1000);
+    q.add('change2');
+    expect(await q.get()).toBe('check2');
   });
 
   it('releases waiting workers on shutdown', async () => {

@@ -7,7 +7,9 @@
 // And two priorities, as in controller-runtime's priority queue: `low` keys (periodic resyncs, checks
 // that a write already sent shows up) are handed out only when no `normal` key (a change to react to)
 // waits, or once they have waited `maxLowPriorityWaitMs`, so a burst of changes is not queued behind
-// bookkeeping and bookkeeping is never starved.
+// bookkeeping and bookkeeping is never starved. While normal keys are being processed, at most
+// `maxLowPriorityInFlight` low keys run beside them: the checks then share the API servers that the
+// burst's own writes are waiting on, instead of taking every worker in the gaps between its keys.
 
 /** How urgent a queued key is. */
 export type Priority = 'normal' | 'low';
@@ -29,6 +31,8 @@ export interface WorkQueueOptions {
   readonly backoff?: BackoffOptions | undefined;
   /** A low-priority key that has waited this long is handed out before normal ones. */
   readonly maxLowPriorityWaitMs?: number | undefined;
+  /** Low-priority keys processed at once while a normal key is processed too (default: no limit). */
+  readonly maxLowPriorityInFlight?: number | undefined;
 }
 
 const rank = (p: Priority): number => (p === 'normal' ? 1 : 0);
@@ -40,17 +44,21 @@ export class WorkQueue {
   private readonly low: { key: string; since: number }[] = [];
   /** Keys waiting (in a lane, or to be re-queued when their pass ends) and their priority. */
   private readonly dirty = new Map<string, Priority>();
-  private readonly processing = new Set<string>();
+  /** Keys being processed, with the priority they were handed out at. */
+  private readonly processing = new Map<string, Priority>();
+  private lowInFlight = 0;
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout; priority: Priority }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly backoff: BackoffOptions;
   private readonly maxLowWaitMs: number;
+  private readonly maxLowInFlight: number;
   private shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxLowWaitMs = options.maxLowPriorityWaitMs ?? DEFAULT_MAX_LOW_PRIORITY_WAIT_MS;
+    this.maxLowInFlight = options.maxLowPriorityInFlight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Queues a key unless it is already waiting; a normal add raises a waiting low key to normal. */
@@ -58,21 +66,34 @@ export class WorkQueue {
     if (this.shuttingDown) return;
     const waiting = this.dirty.get(key);
     if (waiting !== undefined) {
-      if (waiting === 'low' && priority === 'normal') this.raise(key);
+      if (waiting === 'low' && priority === 'normal') {
+        this.raise(key);
+        this.dispatch();
+      }
       return;
     }
     this.dirty.set(key, priority);
     if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      waiter(key);
-    } else if (priority === 'normal') {
-      this.normal.push(key);
-    } else {
-      this.low.push({ key, since: Date.now() });
+    if (priority === 'normal') this.normal.push(key);
+    else this.low.push({ key, since: Date.now() });
+    this.dispatch();
+  }
+
+  /** Hands waiting keys to idle workers, as far as the priorities allow. */
+  private dispatch(): void {
+    while (this.waiters.length > 0) {
+      const next = this.next();
+      if (next === undefined) return;
+      this.waiters.shift()?.(this.take(next));
     }
+  }
+
+  /** Moves a key handed out by next() from waiting to processing. */
+  private take({ key, priority }: { key: string; priority: Priority }): string {
+    this.dirty.delete(key);
+    this.processing.set(key, priority);
+    if (priority === 'low') this.lowInFlight++;
+    return key;
   }
 
   private raise(key: string): void {
@@ -128,33 +149,42 @@ export class WorkQueue {
 
   /** Waits for the next key; undefined once the queue shuts down. */
   get(): Promise<string | undefined> {
-    const key = this.next();
-    if (key !== undefined) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      return Promise.resolve(key);
-    }
+    const next = this.next();
+    if (next !== undefined) return Promise.resolve(this.take(next));
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** The oldest low key once it waited too long or nothing normal waits; else the next normal key. */
-  private next(): string | undefined {
+  /**
+   * The oldest low key once it waited too long, or when nothing normal waits and the low share of the
+   * workers is not used up; else the next normal key. A low key held back here is handed out by the
+   * dispatch() of the next done(), so it is never stranded.
+   */
+  private next(): { key: string; priority: Priority } | undefined {
     const oldestLow = this.low[0];
-    if (oldestLow && (this.normal.length === 0 || Date.now() - oldestLow.since >= this.maxLowWaitMs)) {
+    if (oldestLow && (Date.now() - oldestLow.since >= this.maxLowWaitMs || (this.normal.length === 0 && this.lowMayRun()))) {
       this.low.shift();
-      return oldestLow.key;
+      return { key: oldestLow.key, priority: 'low' };
     }
-    return this.normal.shift();
+    const key = this.normal.shift();
+    return key === undefined ? undefined : { key, priority: 'normal' };
+  }
+
+  /** True unless normal keys are being processed and the low keys beside them reached their share. */
+  private lowMayRun(): boolean {
+    return this.lowInFlight < this.maxLowInFlight || this.processing.size === this.lowInFlight;
   }
 
   /** Marks a key as processed; re-queues it if it was added while being processed. */
   done(key: string): void {
+    if (this.processing.get(key) === 'low') this.lowInFlight--;
     this.processing.delete(key);
     const priority = this.dirty.get(key);
     if (priority !== undefined) {
       this.dirty.delete(key);
       this.add(key, priority);
+    } else {
+      this.dispatch();
     }
   }
 
