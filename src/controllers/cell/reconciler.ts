@@ -63,8 +63,9 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   const decision = decide(obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
-  await housekeeping(deps, cell, status);
   await report(deps, cell, status, decision.events);
+  // After the report: removing superseded gates is bookkeeping, and the status should not wait for it.
+  await housekeeping(deps, cell, status);
   if (decision.requeueAfterMs === undefined) return { decision };
   return { decision, requeueAfterMs: decision.requeueAfterMs, ...(decision.requeueLowPriority ? { requeueLowPriority: true } : {}) };
 }
