@@ -6,6 +6,7 @@ import { silentLogger } from './log.js';
 /** A sink whose sends finish only when the test says so. */
 class GatedSink implements TimedEventRecorder {
   readonly started: { reason: string; at: Date }[] = [];
+  readonly objects: KubeObject[] = [];
   readonly sent: string[] = [];
   private releases: (() => void)[] = [];
 
@@ -13,8 +14,9 @@ class GatedSink implements TimedEventRecorder {
     return this.recordAt(obj, event, new Date());
   }
 
-  recordAt(_obj: KubeObject, event: EventInput, at: Date): Promise<void> {
+  recordAt(obj: KubeObject, event: EventInput, at: Date): Promise<void> {
     this.started.push({ reason: event.reason, at });
+    this.objects.push(obj);
     return new Promise((resolve) => {
       this.releases.push(() => {
         this.sent.push(event.reason);
@@ -38,9 +40,9 @@ const cell: KubeObject = { apiVersion: 'okra.mumo.co/v1alpha1', kind: 'Cell', me
 const event = (reason: string): EventInput => ({ type: 'Normal', reason, message: reason });
 
 describe('BackgroundEventRecorder', () => {
-  it('returns before the Event is sent, and sends one at a time in the order recorded', async () => {
+  it('returns before the Event is sent, and sends one at a time in the order recorded with one sender', async () => {
     const sink = new GatedSink();
-    const recorder = new BackgroundEventRecorder(sink, silentLogger());
+    const recorder = new BackgroundEventRecorder(sink, silentLogger(), { senders: 1 });
     await recorder.record(cell, event('First'));
     await recorder.record(cell, event('Second'));
     await recorder.record(cell, event('Third'));
@@ -50,6 +52,24 @@ describe('BackgroundEventRecorder', () => {
     await sink.releaseOne();
     await sink.releaseOne();
     expect(sink.sent).toEqual(['First', 'Second', 'Third']);
+  });
+
+  it('sends no more Events at once than it has senders', async () => {
+    const sink = new GatedSink();
+    const recorder = new BackgroundEventRecorder(sink, silentLogger(), { senders: 2 });
+    for (const reason of ['A', 'B', 'C', 'D']) await recorder.record(cell, event(reason));
+    expect(sink.inFlight).toBe(2);
+    await sink.releaseOne();
+    expect(sink.inFlight).toBe(2);
+    for (let i = 0; i < 3; i++) await sink.releaseOne();
+    expect(sink.sent.sort()).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('keeps only the reference of the involved object, not the object', async () => {
+    const sink = new GatedSink();
+    const recorder = new BackgroundEventRecorder(sink, silentLogger());
+    await recorder.record({ ...cell, metadata: { ...cell.metadata, uid: 'u1', labels: { a: 'b' } }, spec: { big: true } } as KubeObject, event('A'));
+    expect(sink.objects[0]).toEqual({ apiVersion: 'okra.mumo.co/v1alpha1', kind: 'Cell', metadata: { name: 'a', namespace: 'ns', uid: 'u1', resourceVersion: undefined } });
   });
 
   it('stamps each Event with the time it was recorded, not the time it was sent', async () => {
@@ -65,7 +85,7 @@ describe('BackgroundEventRecorder', () => {
 
   it('drops Events beyond its queue instead of growing without bound, and takes new ones once drained', async () => {
     const sink = new GatedSink();
-    const recorder = new BackgroundEventRecorder(sink, silentLogger(), 2);
+    const recorder = new BackgroundEventRecorder(sink, silentLogger(), { maxQueued: 2, senders: 1 });
     for (const reason of ['A', 'B', 'C', 'D']) await recorder.record(cell, event(reason));
     // A is being sent; B and C fill the queue; D is dropped.
     for (let i = 0; i < 3; i++) await sink.releaseOne();

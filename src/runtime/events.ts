@@ -62,53 +62,74 @@ export class KubeEventRecorder implements TimedEventRecorder {
   }
 }
 
-/** Events a BackgroundEventRecorder holds before it drops new ones (client-go keeps 1000 too). */
-export const MAX_QUEUED_EVENTS = 1000;
+/** Settings of a BackgroundEventRecorder. */
+export interface BackgroundEventOptions {
+  /** Events held before new ones are dropped (client-go keeps 1000 too). */
+  readonly maxQueued?: number;
+  /** Events sent at once. */
+  readonly senders?: number;
+}
+
+/** Default queue bound and senders: a 500-Cell rollout's Events keep up, a burst stays a trickle. */
+export const DEFAULT_BACKGROUND_EVENTS = { maxQueued: 1000, senders: 4 } as const;
 
 /**
- * Sends Events from a queue, one at a time and in order, as client-go's event broadcaster does. A
- * reconcile only queues its Events, and a burst of transitions (a new version reaching 100 Cells) does
- * not add a burst of Event writes to the API server while the traffic writes of the same burst still
- * wait on it. The time of each Event is taken when it is queued.
+ * Sends Events from a queue in the background, a few at a time and in order, like client-go's event
+ * broadcaster. A reconcile only queues its Events, so a burst of transitions (a new version reaching
+ * 100 Cells) does not add a burst of Event writes to the API server while the traffic and status writes
+ * of the same burst still wait on it. The time of each Event is taken when it is queued, and only the
+ * involved object's reference is kept, not the object.
  */
 export class BackgroundEventRecorder implements EventRecorder {
   private readonly queue: { obj: KubeObject; event: EventInput; at: Date }[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly senders = new Set<Promise<void>>();
   private dropped = 0;
+  private readonly options: Required<BackgroundEventOptions>;
 
   constructor(
     private readonly sink: TimedEventRecorder,
     private readonly log: Logger,
-    private readonly maxQueued = MAX_QUEUED_EVENTS,
-  ) {}
+    options: BackgroundEventOptions = {},
+  ) {
+    this.options = { ...DEFAULT_BACKGROUND_EVENTS, ...options };
+  }
 
   record(obj: KubeObject, event: EventInput): Promise<void> {
-    if (this.queue.length >= this.maxQueued) {
+    if (this.queue.length >= this.options.maxQueued) {
       // Events are best-effort; never let an unreachable API server grow the queue without bound.
       if (this.dropped++ === 0) this.log.warn({ queued: this.queue.length, reason: event.reason }, 'event queue full: dropping events');
       return Promise.resolve();
     }
-    this.queue.push({ obj, event, at: new Date() });
-    this.draining ??= this.drain();
+    this.queue.push({ obj: reference(obj), event, at: new Date() });
+    if (this.senders.size < this.options.senders) {
+      const sender: Promise<void> = this.send().finally(() => this.senders.delete(sender));
+      this.senders.add(sender);
+    }
     return Promise.resolve();
   }
 
   /** Resolves once every queued Event was sent (or failed), or after `timeoutMs`; used at shutdown. */
   async flush(timeoutMs: number): Promise<void> {
-    if (!this.draining) return;
+    if (this.senders.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
-    await Promise.race([this.draining, timeout]);
+    await Promise.race([Promise.all(this.senders), timeout]);
     clearTimeout(timer);
   }
 
-  private async drain(): Promise<void> {
+  /** One sender: takes queued Events until none is left. */
+  private async send(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       await this.sink.recordAt(next.obj, next.event, next.at);
     }
     this.dropped = 0;
-    this.draining = undefined;
   }
+}
+
+/** What an Event needs of its object. */
+function reference(obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = obj.metadata;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace, uid, resourceVersion } };
 }
 
 /** Keeps Events in memory, for tests and the standalone CLI. */
