@@ -74,7 +74,7 @@ export interface BackgroundEventOptions {
 export const DEFAULT_BACKGROUND_EVENTS = { maxQueued: 1000, senders: 4 } as const;
 
 /**
- * Sends Events from a queue in the background, a few at a time and in order, like client-go's event
+ * Sends Events from a queue in the background, a few at a time in the order recorded, like client-go's event
  * broadcaster. A reconcile only queues its Events, so a burst of transitions (a new version reaching
  * 100 Cells) does not add a burst of Event writes to the API server while the traffic and status writes
  * of the same burst still wait on it. The time of each Event is taken when it is queued, and only the
