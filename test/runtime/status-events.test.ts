@@ -5,7 +5,7 @@ import { CoreTypes } from '../../src/api/resource.js';
 import { PauseType, type Pause } from '../../src/api/v1alpha1/pause.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import { isConflict } from '../../src/kube/errors.js';
-import { KubeEventRecorder } from '../../src/runtime/events.js';
+import { BackgroundEventRecorder, KubeEventRecorder } from '../../src/runtime/events.js';
 import { silentLogger } from '../../src/runtime/log.js';
 import { patchStatusIfChanged } from '../../src/runtime/status.js';
 import { managementClient } from '../support/env.js';
@@ -68,5 +68,26 @@ describe('KubeEventRecorder', () => {
       message: 'error rate 0.2 above 0.05',
       involvedObject: { uid: pause.metadata.uid, kind: 'Pause' },
     });
+  });
+});
+
+describe('BackgroundEventRecorder', () => {
+  it('delivers queued Events to the apiserver, each with the time it was recorded', async () => {
+    const pause = await newPause('p3');
+    const recorder = new BackgroundEventRecorder(new KubeEventRecorder(client, 'okra-test', silentLogger()), silentLogger());
+    const object = { ...pause, apiVersion: 'okra.mumo.co/v1alpha1', kind: 'Pause' };
+    const recordedAt = new Date();
+    for (const reason of ['StepCompleted', 'RolloutCompleted']) await recorder.record(object, { type: 'Normal', reason, message: reason });
+    await recorder.flush(10_000);
+    const events = await client.list<KubeObject & { reason?: string; firstTimestamp?: string; involvedObject?: { uid?: string } }>(CoreTypes.event, {
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=p3',
+    });
+    expect(events.items.map((e) => e.reason).sort()).toEqual(['RolloutCompleted', 'StepCompleted']);
+    for (const e of events.items) {
+      expect(e.involvedObject?.uid).toBe(pause.metadata.uid);
+      // metav1.Time keeps whole seconds.
+      expect(Math.abs(Date.parse(e.firstTimestamp ?? '') - recordedAt.getTime())).toBeLessThan(2_000);
+    }
   });
 });
