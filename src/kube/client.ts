@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import fetch, { type RequestInit, type Response } from 'node-fetch';
+import { text as readText } from 'node:stream/consumers';
 import type { ResourceType } from '../api/resource.js';
 import { sleep } from '../runtime/clock.js';
 import type { ObjectMeta } from '../api/schema.js';
@@ -88,7 +88,7 @@ export class KubeClient {
   async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
     const res = await this.send('get', type, { path: objectPath(type, namespace, name) });
     if (res.status === 404) return undefined;
-    return (await this.json(res)) as T;
+    return parseJson(res) as T;
   }
 
   /** Lists every page of matching objects; the resourceVersion is the list's, for a following watch. */
@@ -105,7 +105,7 @@ export class KubeClient {
     do {
       const query = selectorQuery(opts, { limit: String(LIST_PAGE_SIZE), continue: continueToken });
       const res = await this.send('list', type, { path: collectionPath(type, opts.namespace), query });
-      const page = (await this.json(res)) as { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
+      const page = parseJson(res) as { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
       items.push(...(page.items ?? []));
       continueToken = page.metadata?.continue ?? '';
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
@@ -121,7 +121,7 @@ export class KubeClient {
       query: writeQuery(opts),
       body: JSON.stringify(obj),
     });
-    return (await this.json(res)) as T;
+    return parseJson(res) as T;
   }
 
   /** Server-side apply with our field manager, forcing ownership of the fields we set. */
@@ -138,7 +138,7 @@ export class KubeClient {
       body: JSON.stringify(obj),
       contentType: 'application/apply-patch+yaml',
     });
-    return (await this.json(res)) as T;
+    return parseJson(res) as T;
   }
 
   /** JSON merge patch (RFC 7386), optionally on the status subresource. */
@@ -155,7 +155,7 @@ export class KubeClient {
       body: JSON.stringify(patch),
       contentType: 'application/merge-patch+json',
     });
-    return (await this.json(res)) as T;
+    return parseJson(res) as T;
   }
 
   /** Replaces a whole object (PUT); fails with a conflict when metadata.resourceVersion is stale. */
@@ -166,7 +166,7 @@ export class KubeClient {
       query: writeQuery(opts),
       body: JSON.stringify(obj),
     });
-    return (await this.json(res)) as T;
+    return parseJson(res) as T;
   }
 
   /** Deletes one object; false when it was already gone. */
@@ -188,19 +188,16 @@ export class KubeClient {
       body: JSON.stringify(body),
       allow404: true,
     });
-    if (res.status === 404) return false;
-    await this.json(res);
-    return true;
+    return res.status !== 404;
   }
 
   /** Deletes every object matching a selector in a namespace. */
   async deleteCollection(type: ResourceType, opts: ListOptions): Promise<void> {
-    const res = await this.send('deletecollection', type, {
+    await this.send('deletecollection', type, {
       method: 'DELETE',
       path: collectionPath(type, opts.namespace),
       query: selectorQuery(opts, {}),
     });
-    await this.json(res);
   }
 
   /** Starts a watch; `onEvent` receives each event in order. */
@@ -213,11 +210,7 @@ export class KubeClient {
       allowWatchBookmarks: 'true',
       timeoutSeconds: opts.timeoutSeconds === undefined ? undefined : String(opts.timeoutSeconds),
     });
-    const res = await this.send('watch', type, {
-      path: collectionPath(type, opts.namespace),
-      query,
-      signal,
-    });
+    const res = await this.exchange('watch', type, { path: collectionPath(type, opts.namespace), query, signal }, (body) => Promise.resolve(body));
     const done = readLines(res, signal, (line) => {
       onEvent(JSON.parse(line) as WatchEvent);
     });
@@ -226,9 +219,9 @@ export class KubeClient {
 
   /** A raw GET of a non-resource path such as /version or /readyz. */
   async getPath<T>(path: string): Promise<T> {
-    const res = await this.request({ method: 'GET', path });
-    if (!res.ok) throw await KubeApiError.fromResponse(res, `GET ${path}`);
-    return (await res.json()) as T;
+    const res = await readReply(await this.request({ method: 'GET', path }));
+    if (!isOk(res.status)) throw KubeApiError.fromReply(res, `GET ${path}`);
+    return parseJson(res) as T;
   }
 
   /** Closes idle keep-alive sockets. */
@@ -236,20 +229,30 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  private async send(
+  /** One request whose answer is read whole (everything but watches). */
+  private send(verb: string, type: ResourceType, req: RequestSpec & { allow404?: boolean }): Promise<Reply> {
+    return this.exchange(verb, type, req, readReply);
+  }
+
+  /**
+   * Sends a request, retrying a 429 after Retry-After, and hands a successful (or allowed 404) response
+   * to `accept`; any other answer is read and thrown as a KubeApiError.
+   */
+  private async exchange<R>(
     verb: string,
     type: ResourceType,
     req: RequestSpec & { allow404?: boolean },
-  ): Promise<Response> {
+    accept: (res: http.IncomingMessage) => Promise<R>,
+  ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let code = 0;
       try {
         const res = await this.request(req);
-        code = res.status;
-        if (res.ok || (res.status === 404 && (verb === 'get' || req.allow404 === true))) return res;
-        const error = await KubeApiError.fromResponse(res, `${verb} ${type.plural}`);
-        if (res.status !== 429 || attempt >= MAX_THROTTLED_ATTEMPTS || req.signal?.aborted) throw error;
+        code = res.statusCode ?? 0;
+        if (isOk(code) || (code === 404 && (verb === 'get' || req.allow404 === true))) return await accept(res);
+        const error = KubeApiError.fromReply(await readReply(res), `${verb} ${type.plural}`);
+        if (code !== 429 || attempt >= MAX_THROTTLED_ATTEMPTS || req.signal?.aborted) throw error;
         await sleep((error.retryAfterSeconds ?? 1) * 1000, req.signal);
       } finally {
         this.observe({ verb, resource: type.plural, code, durationMs: performance.now() - started });
@@ -257,7 +260,12 @@ export class KubeClient {
     }
   }
 
-  private async request(req: RequestSpec): Promise<Response> {
+  /**
+   * Sends one request with node:http(s) on the keep-alive agent and resolves with the response head; the
+   * caller reads the body. (node-fetch 2 failed valid responses with "Premature close" when a freed socket
+   * went to a queued request before the previous body was read: node-fetch#1767.)
+   */
+  private async request(req: RequestSpec): Promise<http.IncomingMessage> {
     const url = new URL(this.connection.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = {
@@ -265,15 +273,40 @@ export class KubeClient {
       'User-Agent': 'okra',
       ...(await this.connection.authHeaders()),
     };
-    if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
-    // node-fetch 2 types its own AbortSignal; Node's global one is what it actually accepts at runtime.
-    const signal = (req.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)) as RequestInit['signal'];
-    return fetch(url.toString(), { method: req.method ?? 'GET', headers, body: req.body, agent: this.agent, signal });
+    if (req.body !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(req.body));
+    }
+    const signal = req.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const outgoing = transport.request(url, { method: req.method ?? 'GET', headers, agent: this.agent, signal }, resolve);
+      // Before the response this rejects; after it, a failure reaches the response stream its reader holds.
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
   }
+}
 
-  private async json(res: Response): Promise<unknown> {
-    return res.json();
-  }
+/** An answer read whole. */
+interface Reply {
+  readonly status: number;
+  readonly statusText: string;
+  readonly text: string;
+  readonly retryAfter?: string | undefined;
+}
+
+async function readReply(res: http.IncomingMessage): Promise<Reply> {
+  const text = await readText(res);
+  return { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text, retryAfter: res.headers['retry-after'] };
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function parseJson(reply: Reply): unknown {
+  return JSON.parse(reply.text);
 }
 
 interface RequestSpec {
@@ -310,9 +343,8 @@ function writeQuery(opts: { dryRun?: boolean | undefined; fieldManager?: string 
 }
 
 /** Reads a newline-delimited stream; resolves when it ends, rejects when it fails (not when we abort). */
-function readLines(res: Response, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
+function readLines(body: http.IncomingMessage, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const body = res.body;
     const lines = createInterface({ input: body, crlfDelay: Infinity });
     const fail = (err: unknown): void => {
       if (signal.aborted) resolve();

@@ -1,6 +1,5 @@
 // Errors from the API server, reduced to what callers decide on: the HTTP status, the Status reason and
 // a message that is safe to show (no headers, no request bodies).
-import type { Response } from 'node-fetch';
 
 /** A failed API call. `message` comes from the server's Status and is safe for conditions and Events. */
 export class KubeApiError extends Error {
@@ -14,9 +13,9 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
   }
 
-  /** Builds the error from a non-2xx response, reading the Status object when there is one. */
-  static async fromResponse(res: Response, what: string): Promise<KubeApiError> {
-    const text = await res.text().catch(() => '');
+  /** Builds the error from a non-2xx answer, reading the Status object when there is one. */
+  static fromReply(res: { status: number; statusText: string; text: string; retryAfter?: string | undefined }, what: string): KubeApiError {
+    const text = res.text;
     let reason = res.statusText || 'Unknown';
     let message = `${what}: HTTP ${res.status}`;
     try {
@@ -26,7 +25,7 @@ export class KubeApiError extends Error {
     } catch {
       // Not a Status object (for example a proxy error page): keep the generic message.
     }
-    const retryAfter = Number(res.headers.get('retry-after'));
+    const retryAfter = Number(res.retryAfter);
     return new KubeApiError(res.status, reason, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
   }
 }
