@@ -215,7 +215,7 @@ describe('AWSTargetGroupSet', () => {
     await f.cleanup();
   });
 
-  it('runs in a manager: AWSTargetGroups appear, and one deleted by hand comes back', async () => {
+  it('runs in a manager: AWSTargetGroups appear, one deleted by hand comes back, and a deleted cluster Secret closes its client', async () => {
     const f = await fixture();
     await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
     const manager = new Manager({ client: management, log: silentLogger() });
@@ -226,6 +226,11 @@ describe('AWSTargetGroupSet', () => {
       await vi.waitFor(async () => { expect(await f.targetGroups()).toHaveLength(1); }, { timeout: 10_000, interval: 100 });
       await management.delete(AWSTargetGroupType, { name: `blue-${f.bindingNs}-web`, namespace: f.namespace });
       await vi.waitFor(async () => { expect(await f.targetGroups()).toHaveLength(1); }, { timeout: 5_000, interval: 100 });
+      const green = `${f.namespace}/green`;
+      expect(f.deps.remote.has(green)).toBe(true);
+      await management.delete(CoreTypes.secret, { name: 'green', namespace: f.namespace });
+      await vi.waitFor(() => { expect(f.deps.remote.has(green)).toBe(false); }, { timeout: 5_000, interval: 50 });
+      expect(f.deps.remote.has(`${f.namespace}/blue`)).toBe(true);
     } finally {
       await manager.stop();
     }

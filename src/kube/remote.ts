@@ -167,17 +167,22 @@ export class RemoteClusters {
     return client;
   }
 
-  /** Drops clients of Secrets that no longer exist. */
-  retain(keys: ReadonlySet<string>): void {
-    for (const [key, entry] of this.clients) {
-      if (keys.has(key)) continue;
-      entry.client.close();
-      this.clients.delete(key);
-    }
+  /** True while a client for this Secret (namespace/name) is cached. */
+  has(key: string): boolean {
+    return this.clients.has(key);
+  }
+
+  /**
+   * Closes and drops the client of a deleted cluster Secret (namespace/name). Clusters are replaced as a
+   * matter of course, so a long-running okrad must not keep a client for every cluster it ever saw.
+   */
+  forget(key: string): void {
+    this.clients.get(key)?.client.close();
+    this.clients.delete(key);
   }
 
   /** Closes every client. */
   close(): void {
-    this.retain(new Set());
+    for (const key of [...this.clients.keys()]) this.forget(key);
   }
 }

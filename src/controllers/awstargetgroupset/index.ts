@@ -1,5 +1,6 @@
 // Wires the AWSTargetGroupSet reconciler into a manager. Sets are the root; a change to an Argo CD cluster
-// Secret re-syncs the sets in its namespace, and a change to an owned AWSTargetGroup re-syncs its set.
+// Secret re-syncs the sets in its namespace, and a change to an owned AWSTargetGroup re-syncs its set. A
+// deleted cluster Secret also closes that cluster's client.
 import { ARGOCD_SECRET_TYPE_CLUSTER, ARGOCD_SECRET_TYPE_LABEL } from '../../api/argocd/clustersecret.js';
 import { TARGETGROUPSET_LABEL } from '../../api/labels.js';
 import { CoreTypes } from '../../api/resource.js';
@@ -24,6 +25,7 @@ export function registerTargetGroupSetController(
   });
   const targetGroups = manager.informer<AWSTargetGroup>(AWSTargetGroupType, { namespace, labelSelector: TARGETGROUPSET_LABEL });
   const full: TargetGroupSetDeps = { ...deps, client: manager.client, secrets, targetGroups };
+  secrets.addHandlers({ delete: (secret) => { deps.remote.forget(objectKey(secret)); } });
   return manager
     .controller({ name: 'awstargetgroupset', reconcile: (req) => reconcileTargetGroupSet(full, req) })
     .for(sets)
