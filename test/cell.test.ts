@@ -195,6 +195,33 @@ describe('Cell rollouts', () => {
     expect(await w.weights()).toEqual({ blue: 100 });
   });
 
+  it('while spec.paused is set, advances nothing but still takes traffic off a target group that is gone', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.targetGroup('blue2', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 40 }, { pause: { duration: '2s' } }, { setWeight: 80 }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    await w.waitForStatus('web', (s) => s.currentStepIndex === 1);
+    await w.patchSpec('web', { paused: true });
+    await w.waitForStatus('web', (s) => s.phase === 'Paused');
+    expect(await w.weights()).toEqual({ blue: 30, blue2: 30, green: 40 });
+
+    await w.deleteTargetGroup('blue2');
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.reason === 'Paused' && s.targetGroups?.length === 2);
+    expect(await w.weights()).toEqual({ blue: 60, green: 40 });
+    expect(w.eventReasons('web')).toContain('TargetGroupsGone');
+    // The 2s pause has long run out, yet nothing advanced while paused.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await w.status('web')).toMatchObject({ phase: 'Paused', currentStepIndex: 1, desiredVersion: '2.0.0' });
+    expect(await w.weights()).toEqual({ blue: 60, green: 40 });
+
+    await w.patchSpec('web', { paused: false });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+    expect(await w.weights()).toEqual({ green: 100 });
+  });
+
   it.each([
     { name: 'no target group matches the selector', spec: { matchLabels: { app: 'nothing' } }, phase: 'Pending', message: /waiting for AWSTargetGroups/ },
     { name: 'an unsupported step', spec: { updateStrategy: { canary: { steps: [{ setCanaryScale: { weight: 10 } }] } } }, phase: 'InvalidSpec', message: /setCanaryScale is not supported/ },

@@ -207,7 +207,7 @@ describe('okractl pause and resume', () => {
     await w.waitForStatus('web', (s) => s.phase === 'Completed');
 
     const pause = await okractl(w, 'pause', 'web');
-    expect(pause.stdout).toBe('cell/web paused: weights and gates are frozen until okractl resume\n');
+    expect(pause.stdout).toBe('cell/web paused: steps and gates are frozen until okractl resume (aborts and gone target groups are still handled)\n');
     expect((await w.client.get<Cell>(CellType, 'web', w.namespace))?.spec.paused).toBe(true);
     expect((await okractl(w, 'pause', 'web')).stdout).toBe('cell/web is already paused\n');
     await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.reason === 'Paused');

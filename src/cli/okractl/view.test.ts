@@ -176,7 +176,7 @@ describe('renderCellView', () => {
     };
     const out = lines(renderCellView(snap(aCell({ ...pausedAtStep2, phase: 'Paused', reason: 'Paused' }, spec)), { now }));
     expect(out).toContain('Phase:        Paused');
-    expect(out).toContain('Paused:       spec.paused is set: weights and gates are frozen (okractl resume)');
+    expect(out).toContain('Paused:       spec.paused is set: steps and gates are frozen (okractl resume)');
     expect(out).toContain('  ▶ 2. analysis errors, latency');
     expect(out).toContain('  background analysis bg, from step 2');
   });

@@ -286,7 +286,7 @@ function headerLines(cell: Cell, ctx: Ctx): string[] {
 function holdLines(cell: Cell, ctx: Ctx): string[] {
   const s = cell.status ?? {};
   const lines: string[] = [];
-  if (cell.spec.paused) lines.push(field('Paused', ctx.paint('yellow', 'spec.paused is set: weights and gates are frozen (okractl resume)')));
+  if (cell.spec.paused) lines.push(field('Paused', ctx.paint('yellow', 'spec.paused is set: steps and gates are frozen (okractl resume)')));
   if (s.abort) lines.push(field('Aborted', `${s.abortedAt ? `${age(s.abortedAt, ctx.now)} ago` : 'yes'} (okractl retry runs the steps again)`));
   return lines;
 }

@@ -390,6 +390,72 @@ describe('decide: gates and abort', () => {
   });
 });
 
+describe('decide: spec.paused freezes progress, never safety', () => {
+  const analysisSteps: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'errors' }] } }, { setWeight: 50 }] } };
+  const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+  const atAnalysis: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', targetGroupsHash: hashOf(tgs), currentStepIndex: 1, ...verified({ a: 80, b: 20 }) };
+  const paused = (scene: Omit<Scene, 'cell'> & { status?: CellStatus }) =>
+    decide(observe({ cell: cell({ paused: true, updateStrategy: analysisSteps }, scene.status ?? atAnalysis), rule: liveRule({ a: 80, b: 20 }), ...scene }));
+  const gate = (phase: GateState['phase']): GateState => ({ kind: 'AnalysisRun', name: 'web-1-analysis-x', phase, message: 'error rate 0.2', step: 1, hash: hashOf(tgs) });
+
+  it.each([
+    { name: 'a gate that succeeds', scene: { tgs, stepGate: gate('Successful') } },
+    { name: 'a newer version that appears', scene: { tgs: [...tgs, tg('c', '3.0.0')] } },
+    { name: 'hand-edited weights', scene: { tgs, rule: liveRule({ a: 50, b: 50 }) } },
+  ])('writes nothing and advances nothing on $name', ({ scene }) => {
+    const d = paused(scene);
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1, desiredVersion: '2.0.0' });
+  });
+
+  it('still aborts when the gate fails: stable back to 100% in one write, version blocklisted', () => {
+    const d = paused({ tgs, stepGate: gate('Failed') });
+    expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(d.status).toMatchObject({ phase: 'Degraded', abort: true });
+  });
+
+  it('still carries out okractl abort', () => {
+    const d = paused({ tgs, status: { ...atAnalysis, abort: true, message: 'aborted by okractl' } });
+    expect(d.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
+  it.each([
+    { name: 'the canary version', tgs: [tg('a', '1.0.0')], live: { a: 80, b: 20 }, want: { a: 100 } },
+    { name: 'one of two stable target groups', tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], live: { a: 40, a2: 40, b: 20 }, want: { a: 80, b: 20 } },
+    { name: 'the stable version', tgs: [tg('b', '2.0.0')], live: { a: 80, b: 20 }, want: { b: 100 } },
+  ])('moves the traffic of gone target groups ($name) to the ones left, at the current step, and stays paused', ({ tgs: left, live, want }) => {
+    const d = paused({ tgs: left, rule: liveRule(live), status: { ...atAnalysis, ...verified(live) } });
+    expect(d.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(d)).toEqual(want);
+    expect(d.status).toMatchObject({ phase: 'Paused', reason: 'TargetGroupsGone', currentStepIndex: 1 });
+    expect(reasons(d)).toEqual(['TargetGroupsGone']);
+    // Once the rule reads back without them, the write is verified and the Cell is simply paused again.
+    const after = paused({ tgs: left, rule: liveRule(want), status: d.status });
+    expect(after.action).toBeUndefined();
+    expect(after.status).toMatchObject({ phase: 'Paused', reason: 'Paused', currentStepIndex: 1 });
+    expect(after.status.pendingWeights).toBeUndefined();
+    expect(Object.fromEntries((after.status.targetGroups ?? []).map((t) => [t.name, t.weight]))).toEqual(want);
+  });
+
+  it('waits for a write to read back while paused, and drops it after the grace period', () => {
+    const pending = { ...atAnalysis, pendingWeights: { targetGroups: [{ arn: arn('a'), weight: 100 }], requestedAt: NOW.toISOString() } };
+    const waiting = paused({ tgs, status: pending });
+    expect(waiting.action).toBeUndefined();
+    expect(waiting).toMatchObject({ requeueLowPriority: true, status: { phase: 'Paused', pendingWeights: pending.pendingWeights } });
+    const late = paused({ tgs, status: pending, now: new Date(NOW.getTime() + 60_000) });
+    expect(late.action).toBeUndefined();
+    expect(late.status.pendingWeights).toBeUndefined();
+  });
+
+  it('leaves the rule as it is when every target group in it is gone', () => {
+    const d = paused({ tgs: [] });
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget' });
+  });
+});
+
 describe('decide: a failed or blocked version never gets traffic back by itself', () => {
   const analysisSteps: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'errors' }] } }, { setWeight: 50 }] } };
   const aborted: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', targetGroupsHash: 'h-old', attempt: 'att-old', currentStepIndex: 1, abort: true, message: 'rolled back 2.0.0', ...verified({ a: 100 }) };

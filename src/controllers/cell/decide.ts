@@ -63,7 +63,11 @@ function route(obs: Observed): Decision {
   if (problem) return invalid(obs, problem);
   if (obs.rule.kind === 'foreign') return conflict(obs, obs.rule.arn, obs.rule.owner);
   const ctx = context(obs);
-  if (obs.cell.spec.paused) return hold(ctx, 'Paused', 'spec.paused is set: weights and gates are frozen');
+  if (obs.cell.spec.paused) return paused(ctx);
+  return unpaused(ctx);
+}
+
+function unpaused(ctx: Ctx): Decision {
   if (!ctx.live) return noRule(ctx);
   if (ctx.stable === undefined || ctx.target === undefined) return bootstrap(ctx);
   const order = compareVersions(ctx.target, ctx.stable);
@@ -247,6 +251,58 @@ function conflict(obs: Observed, arn: string, owner: string | undefined): Decisi
 
 function hold(ctx: Ctx, phase: Phase, message: string, reason = phase as string): Decision {
   return { status: withPhase(ctx.prev, { phase, reason, message }, phaseContext(ctx.obs)), events: [] };
+}
+
+const PAUSED_MESSAGE = 'spec.paused is set: steps and gates are frozen';
+
+/**
+ * spec.paused freezes progress, never safety (as in Argo Rollouts, where an abort still happens on a
+ * paused rollout): no step advances and no new version starts, but a failed gate or okractl abort still
+ * sends stable back to 100 %, and a target group that is gone loses its traffic.
+ */
+function paused(ctx: Ctx): Decision {
+  if (!ctx.live) return hold(ctx, 'Paused', PAUSED_MESSAGE);
+  // The version in flight is the one in status: a newer one that appeared while paused waits for resume.
+  const inFlight = ctx.prev.desiredVersion ?? ctx.stable;
+  const frozen: Ctx = { ...ctx, target: inFlight, targetTGs: inFlight === undefined ? [] : (ctx.obs.targetGroups.byVersion.get(inFlight) ?? []) };
+  const normal = unpaused(frozen);
+  if (normal.action?.kind === 'Abort' || ctx.prev.abort === true) return normal;
+  const gone = goneTargetGroups(ctx);
+  if (gone.length === 0) return pausedHold(ctx);
+  return withoutGoneTargetGroups(frozen, gone);
+}
+
+/**
+ * Paused with nothing to protect: status stays as it is, except that a write still waiting for
+ * read-back is verified when the rule shows it (or dropped after the grace period; resume redoes it).
+ */
+function pausedHold(ctx: Ctx): Decision {
+  const pending = ctx.prev.pendingWeights;
+  const live = ctx.live?.weights ?? [];
+  if (pending === undefined) return hold(ctx, 'Paused', PAUSED_MESSAGE);
+  if (sameWeights(live, pending.targetGroups)) return hold({ ...ctx, prev: { ...ctx.prev, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live) } }, 'Paused', PAUSED_MESSAGE);
+  if (ctx.now.getTime() - Date.parse(pending.requestedAt) >= READ_BACK_GRACE_MS) return hold({ ...ctx, prev: { ...ctx.prev, pendingWeights: undefined } }, 'Paused', PAUSED_MESSAGE);
+  return { ...hold(ctx, 'Paused', PAUSED_MESSAGE), requeueAfterMs: READ_BACK_POLL_MS, requeueLowPriority: true };
+}
+
+/** Target groups the live rule sends traffic to that the Cell no longer selects. */
+function goneTargetGroups(ctx: Ctx): string[] {
+  const known = new Set([...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => t.arn));
+  return (ctx.live?.weights ?? []).filter((w) => w.weight > 0 && !known.has(w.arn)).map((w) => w.arn);
+}
+
+/** Paused, but the rule points at target groups that are gone: the current step's weights, over what exists. */
+function withoutGoneTargetGroups(ctx: Ctx, gone: readonly string[]): Decision {
+  const stepIndex = ctx.prev.currentStepIndex ?? 0;
+  const steps = stepsOf(ctx.obs.cell);
+  const canary = ctx.target === ctx.stable || stepIndex >= steps.length ? 0 : canaryWeightAt(steps, stepIndex);
+  const desired = weightsFor(ctx, canary);
+  const names = gone.map((arn) => arn.split('/').slice(-2, -1)[0] ?? arn).join(', ');
+  if (desired.length === 0) return hold(ctx, 'Degraded', `${PAUSED_MESSAGE}; target group(s) ${names} are gone and none is left to take their traffic`, 'NoSafeTarget');
+  const message = `${PAUSED_MESSAGE}; target group(s) ${names} are gone, so their traffic moves to the ones left`;
+  const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: { phase: 'Paused', reason: 'TargetGroupsGone', message }, events: [{ type: 'Warning', reason: 'TargetGroupsGone', message }] });
+  if (!ensured.done) return ensured.decision;
+  return hold({ ...ctx, prev: ensured.status }, 'Paused', PAUSED_MESSAGE);
 }
 
 /** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */
