@@ -215,6 +215,24 @@ describe('AWSTargetGroupSet', () => {
     await f.cleanup();
   });
 
+  it('tries a cluster again as soon as its Secret is fixed, whatever its backoff', async () => {
+    const f = await fixture('https://127.0.0.1:1');
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    const manager = new Manager({ client: management, log: silentLogger() });
+    // A minute of backoff: without the reset the fixed cluster would only be tried after the wait below.
+    registerTargetGroupSetController(manager, { remote: f.deps.remote, backoff: new KeyedBackoff(60_000, 60_000), events: f.events, clock: systemClock }, f.namespace);
+    await manager.start();
+    try {
+      await f.createSet();
+      await vi.waitFor(async () => { expect((await f.status())?.clusters?.find((c) => c.name === 'green')?.error).toMatch(/unreachable/); }, { timeout: 10_000, interval: 100 });
+      await management.mergePatch(CoreTypes.secret, { name: 'green', namespace: f.namespace }, { data: { server: b64(clusterB.server) } });
+      await vi.waitFor(async () => { expect((await f.targetGroups()).map((t) => t.metadata.name)).toContain(`green-${f.bindingNs}-web`); }, { timeout: 10_000, interval: 100 });
+    } finally {
+      await manager.stop();
+    }
+    await f.cleanup();
+  });
+
   it('runs in a manager: AWSTargetGroups appear, one deleted by hand comes back, and a deleted cluster Secret closes its client', async () => {
     const f = await fixture();
     await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));

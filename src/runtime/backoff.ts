@@ -33,4 +33,9 @@ export class KeyedBackoff {
   success(key: string): void {
     this.state.delete(key);
   }
+
+  /** Forgets a key's failures because what it names changed (a fixed Secret deserves a try at once). */
+  forget(key: string): void {
+    this.state.delete(key);
+  }
 }

@@ -1,6 +1,6 @@
 // Wires the AWSTargetGroupSet reconciler into a manager. Sets are the root; a change to an Argo CD cluster
-// Secret re-syncs the sets in its namespace, and a change to an owned AWSTargetGroup re-syncs its set. A
-// deleted cluster Secret also closes that cluster's client.
+// Secret re-syncs the sets in its namespace (and is tried at once, whatever its backoff), and a change to
+// an owned AWSTargetGroup re-syncs its set. A deleted cluster Secret also closes that cluster's client.
 import { ARGOCD_SECRET_TYPE_CLUSTER, ARGOCD_SECRET_TYPE_LABEL } from '../../api/argocd/clustersecret.js';
 import { TARGETGROUPSET_LABEL } from '../../api/labels.js';
 import { CoreTypes } from '../../api/resource.js';
@@ -25,7 +25,16 @@ export function registerTargetGroupSetController(
   });
   const targetGroups = manager.informer<AWSTargetGroup>(AWSTargetGroupType, { namespace, labelSelector: TARGETGROUPSET_LABEL });
   const full: TargetGroupSetDeps = { ...deps, client: manager.client, secrets, targetGroups };
-  secrets.addHandlers({ delete: (secret) => { deps.remote.forget(objectKey(secret)); } });
+  secrets.addHandlers({
+    // A changed Secret (a fixed server, CA or credential) is tried at once, not after the old backoff.
+    update: (secret, old) => {
+      if (secret.metadata.resourceVersion !== old.metadata.resourceVersion) deps.backoff.forget(objectKey(secret));
+    },
+    delete: (secret) => {
+      deps.remote.forget(objectKey(secret));
+      deps.backoff.forget(objectKey(secret));
+    },
+  });
   return manager
     .controller({ name: 'awstargetgroupset', reconcile: (req) => reconcileTargetGroupSet(full, req) })
     .for(sets)
