@@ -223,6 +223,17 @@ describe('okractl pause and resume', () => {
     expect(await w.weights()).toEqual({ blue: 80, green: 20 });
     expect((await okractl(w, 'resume', 'web')).stdout).toBe('cell/web is not paused\n');
   }, 90_000);
+
+  it('abort on a paused Cell takes effect at once: stable back to 100% without resume', async () => {
+    const w = await pausedRollout();
+    await okractl(w, 'pause', 'web');
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.reason === 'Paused');
+    const abort = await okractl(w, 'abort', 'web');
+    expect(abort.stdout).toBe('cell/web: rollout of 2.0.0 aborted: 1.0.0 goes back to 100%\n');
+    await w.waitForStatus('web', (s) => s.phase === 'Degraded' && s.abort === true);
+    expect(await w.weights()).toEqual({ blue: 100 });
+    expect((await w.client.get<Cell>(CellType, 'web', w.namespace))?.spec.paused).toBe(true);
+  }, 90_000);
 });
 
 describe('okractl block and unblock', () => {

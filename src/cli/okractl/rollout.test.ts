@@ -81,6 +81,9 @@ describe('planAbort', () => {
       message: 'cell/web: rollout of 2.0.0 aborted: 1.0.0 goes back to 100%',
     });
   });
+  it('takes effect at once on a paused Cell, so it says nothing about resume', () => {
+    expect(planAbort(aCell(at(1), { ...steps, paused: true }), now)).toMatchObject({ kind: 'patch', message: 'cell/web: rollout of 2.0.0 aborted: 1.0.0 goes back to 100%' });
+  });
   it('refuses without a rollout in progress', () => {
     expect(planAbort(aCell(completed), now)).toEqual({ kind: 'refuse', message: 'cell/web has no rollout in progress (Completed, 1.0.0 is stable): nothing to abort' });
   });

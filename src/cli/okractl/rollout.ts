@@ -89,7 +89,8 @@ export function planAbort(cell: Cell, now: Date): CellChange {
     kind: 'patch',
     target: 'status',
     patch: { abort: true, abortedAt: now.toISOString(), message: ABORT_MESSAGE },
-    message: `${name}: rollout of ${progress.desired} aborted: ${progress.stable} goes back to 100%${pausedNote(cell)}`,
+    // No paused note: spec.paused freezes progress, never an abort.
+    message: `${name}: rollout of ${progress.desired} aborted: ${progress.stable} goes back to 100%`,
   };
 }
 
