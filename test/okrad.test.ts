@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RolloutsTypes } from '../src/api/rollouts/analysis.js';
+import { CellType } from '../src/api/v1alpha1/cell.js';
 import type { KubeObject } from '../src/kube/client.js';
 import { fetchStatus } from './stack/cluster.js';
 import { repoRoot } from './stack/paths.js';
@@ -101,6 +102,10 @@ describe('okrad', () => {
     });
     const [run] = await world.analysisRuns('web');
     expect(run?.metadata.labels?.['argo-rollouts.argoproj.io/controller-instance-id']).toBe('okra');
+
+    // A deleted Cell leaves /metrics: an alert on its last phase must not fire for ever.
+    await world.client.delete(CellType, { name: 'web', namespace: world.namespace });
+    await vi.waitFor(async () => { expect(await metrics()).not.toMatch(/okra_cell_(phase|canary_weight|step_index)\{namespace="[^"]*",cell="web"/); });
   });
 
   it('releases the Lease and exits 0 on SIGTERM', async () => {

@@ -87,7 +87,7 @@ function registerControllers(w: {
   // lands in that gap would otherwise describe the rule again just before the resync does.
   const rules = new CachingListenerRules(new SdkListenerRules(opts.aws, awsObserver), { maxAgeMs: 2 * opts.resyncMs });
   const eksTokens = new EksTokenGenerator(opts.aws, { observer: awsObserver });
-  const remote = new RemoteClusters({ eksTokens }, (cluster) => metrics.kubeObserver(cluster));
+  const remote = new RemoteClusters({ eksTokens }, (cluster) => metrics.kubeObserver(cluster), (cluster) => { metrics.forgetCluster(cluster); });
   const cloudWatch = new CloudWatchProvider(opts.aws, awsObserver);
   const ns = opts.namespace;
   const instanceId = opts.analysisInstanceId ?? DEFAULT_INSTANCE_ID;
@@ -103,6 +103,7 @@ function registerControllers(w: {
     argoRollouts: w.argoRollouts,
     namespace: ns,
     onStatus: (cell, status) => { metrics.observeCell(cell.metadata.namespace ?? '', cell.metadata.name ?? '', status); },
+    onDeleted: (cell) => { metrics.forgetCell(cell.metadata.namespace ?? '', cell.metadata.name ?? ''); },
     analysisRunLabels: w.builtinAnalysis ? { [INSTANCE_ID_LABEL]: instanceId } : undefined,
     onAnalysisRunCompleted: (run) => { metrics.analysisRuns.inc({ namespace: run.metadata.namespace ?? '', phase: run.status?.phase ?? '' }); },
   });

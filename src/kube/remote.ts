@@ -150,11 +150,13 @@ function execCredentialSource(exec: ExecConfig, baseEnv: NodeJS.ProcessEnv): () 
 
 /** A cache of workload-cluster clients keyed by Secret. */
 export class RemoteClusters {
-  private readonly clients = new Map<string, { resourceVersion: string; client: KubeClient }>();
+  private readonly clients = new Map<string, { resourceVersion: string; name: string; client: KubeClient }>();
 
   constructor(
     private readonly deps: RemoteAuthDeps,
     private readonly observerFor: (cluster: string) => RequestObserver = () => () => undefined,
+    /** Called with the cluster name when its client is dropped (metrics drop its series). */
+    private readonly onForget: (cluster: string) => void = () => undefined,
   ) {}
 
   /** The client for a cluster Secret; rebuilt when the Secret's resourceVersion changed. */
@@ -163,7 +165,7 @@ export class RemoteClusters {
     if (cached?.resourceVersion === cluster.resourceVersion) return cached.client;
     cached?.client.close();
     const client = new KubeClient(connectionFromClusterSecret(cluster, this.deps), this.observerFor(cluster.name));
-    this.clients.set(cluster.key, { resourceVersion: cluster.resourceVersion, client });
+    this.clients.set(cluster.key, { resourceVersion: cluster.resourceVersion, name: cluster.name, client });
     return client;
   }
 
@@ -177,12 +179,16 @@ export class RemoteClusters {
    * matter of course, so a long-running okrad must not keep a client for every cluster it ever saw.
    */
   forget(key: string): void {
-    this.clients.get(key)?.client.close();
+    const entry = this.clients.get(key);
+    if (!entry) return;
+    entry.client.close();
     this.clients.delete(key);
+    this.onForget(entry.name);
   }
 
-  /** Closes every client. */
+  /** Closes every client (at shutdown: the metrics stay as they are). */
   close(): void {
-    for (const key of [...this.clients.keys()]) this.forget(key);
+    for (const { client } of this.clients.values()) client.close();
+    this.clients.clear();
   }
 }

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestObserver } from '../kube/client.js';
 import type { ControllerMetrics, ReconcileOutcome } from './controller.js';
 
+const CELL_PHASES = ['Pending', 'Progressing', 'Paused', 'Completed', 'Degraded', 'InvalidSpec'] as const;
+
 /** The manager's metrics. */
 export class Metrics implements ControllerMetrics {
   readonly registry = new Registry();
@@ -33,6 +35,8 @@ export class Metrics implements ControllerMetrics {
     registers: [this.registry],
   });
   /** Kubernetes API requests by verb, resource and HTTP code (0 = no response). */
+  /** The label sets of okra_kubernetes_requests_total seen per cluster, so a gone cluster's can be removed. */
+  private readonly kubeSeries = new Map<string, Map<string, { cluster: string; verb: string; resource: string; code: string }>>();
   readonly kubeRequests = new Counter({
     name: 'okra_kubernetes_requests_total',
     help: 'Kubernetes API requests by verb, resource and HTTP status code.',
@@ -76,9 +80,16 @@ export class Metrics implements ControllerMetrics {
     registers: [this.registry],
   });
 
+  /** Drops a deleted Cell's gauges, so dashboards and alerts do not keep showing its last state. */
+  forgetCell(namespace: string, cell: string): void {
+    for (const phase of CELL_PHASES) this.cellPhase.remove({ namespace, cell, phase });
+    this.cellCanaryWeight.remove({ namespace, cell });
+    this.cellStepIndex.remove({ namespace, cell });
+  }
+
   /** Records a Cell's status in the Cell gauges. */
   observeCell(namespace: string, cell: string, status: { phase?: string | undefined; canaryWeight?: number | undefined; currentStepIndex?: number | undefined }): void {
-    for (const phase of ['Pending', 'Progressing', 'Paused', 'Completed', 'Degraded', 'InvalidSpec']) {
+    for (const phase of CELL_PHASES) {
       this.cellPhase.set({ namespace, cell, phase }, status.phase === phase ? 1 : 0);
     }
     this.cellCanaryWeight.set({ namespace, cell }, status.canaryWeight ?? 0);
@@ -105,7 +116,20 @@ export class Metrics implements ControllerMetrics {
   /** A request observer for a KubeClient talking to `cluster`. */
   kubeObserver(cluster: string): RequestObserver {
     return ({ verb, resource, code }) => {
-      this.kubeRequests.inc({ cluster, verb, resource, code: String(code) });
+      const labels = { cluster, verb, resource, code: String(code) };
+      this.kubeRequests.inc(labels);
+      const seen = this.kubeSeries.get(cluster) ?? new Map<string, typeof labels>();
+      seen.set(`${verb} ${resource} ${labels.code}`, labels);
+      this.kubeSeries.set(cluster, seen);
     };
+  }
+
+  /**
+   * Drops the request series of a cluster that is gone. Clusters are replaced routinely, and every one
+   * would otherwise stay on /metrics for the life of the process.
+   */
+  forgetCluster(cluster: string): void {
+    for (const labels of this.kubeSeries.get(cluster)?.values() ?? []) this.kubeRequests.remove(labels);
+    this.kubeSeries.delete(cluster);
   }
 }

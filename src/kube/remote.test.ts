@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { RemoteClusters, type ClusterSecret } from './remote.js';
+
+const cluster = (name: string): ClusterSecret => ({
+  key: `argocd/${name}`,
+  secretName: name,
+  resourceVersion: '1',
+  name,
+  server: 'https://127.0.0.1:1',
+  config: { bearerToken: 'token' },
+});
+
+describe('RemoteClusters', () => {
+  it('closes and forgets a deleted Secret’s client and names its cluster once; close() forgets nothing', () => {
+    const forgotten: string[] = [];
+    const remote = new RemoteClusters({ eksTokens: { token: () => Promise.resolve('t') } }, () => () => undefined, (c) => forgotten.push(c));
+    const blue = remote.client(cluster('blue'));
+    remote.client(cluster('green'));
+    expect(remote.client(cluster('blue'))).toBe(blue);
+    remote.forget('argocd/blue');
+    remote.forget('argocd/blue');
+    expect(remote.has('argocd/blue')).toBe(false);
+    expect(remote.has('argocd/green')).toBe(true);
+    expect(forgotten).toEqual(['blue']);
+    remote.close();
+    expect(remote.has('argocd/green')).toBe(false);
+    expect(forgotten).toEqual(['blue']);
+  });
+});
