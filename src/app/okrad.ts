@@ -103,7 +103,7 @@ function registerControllers(w: {
     argoRollouts: w.argoRollouts,
     namespace: ns,
     onStatus: (cell, status) => { metrics.observeCell(cell.metadata.namespace ?? '', cell.metadata.name ?? '', status); },
-    onDeleted: (cell) => { metrics.forgetCell(cell.metadata.namespace ?? '', cell.metadata.name ?? ''); },
+    onGone: (namespace, name) => { metrics.forgetCell(namespace, name); },
     analysisRunLabels: w.builtinAnalysis ? { [INSTANCE_ID_LABEL]: instanceId } : undefined,
     onAnalysisRunCompleted: (run) => { metrics.analysisRuns.inc({ namespace: run.metadata.namespace ?? '', phase: run.status?.phase ?? '' }); },
   });

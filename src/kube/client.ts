@@ -250,7 +250,13 @@ export class KubeClient {
       try {
         const res = await this.request(req);
         code = res.statusCode ?? 0;
-        if (isOk(code) || (code === 404 && (verb === 'get' || req.allow404 === true))) return await accept(res);
+        if (isOk(code) || (code === 404 && (verb === 'get' || req.allow404 === true))) {
+          // An answer whose body breaks off counts as no answer (code 0) in the metrics.
+          return await accept(res).catch((err: unknown) => {
+            code = 0;
+            throw err;
+          });
+        }
         const error = KubeApiError.fromReply(await readReply(res), `${verb} ${type.plural}`);
         if (code !== 429 || attempt >= MAX_THROTTLED_ATTEMPTS || req.signal?.aborted) throw error;
         await sleep((error.retryAfterSeconds ?? 1) * 1000, req.signal);

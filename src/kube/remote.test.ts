@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CoreTypes } from '../api/resource.js';
 import { RemoteClusters, type ClusterSecret } from './remote.js';
 
 const cluster = (name: string): ClusterSecret => ({
@@ -25,5 +26,17 @@ describe('RemoteClusters', () => {
     remote.close();
     expect(remote.has('argocd/green')).toBe(false);
     expect(forgotten).toEqual(['blue']);
+  });
+
+  it('does not count requests that finish after their client was forgotten', async () => {
+    const observed: string[] = [];
+    const remote = new RemoteClusters({ eksTokens: { token: () => Promise.resolve('t') } }, (c) => () => observed.push(c));
+    const inFlight = remote.client(cluster('blue')).list(CoreTypes.namespace);
+    remote.forget('argocd/blue');
+    await expect(inFlight).rejects.toThrow();
+    expect(observed).toEqual([]);
+    const fresh = remote.client(cluster('blue')).list(CoreTypes.namespace);
+    await expect(fresh).rejects.toThrow();
+    expect(observed).toEqual(['blue']);
   });
 });

@@ -150,7 +150,7 @@ function execCredentialSource(exec: ExecConfig, baseEnv: NodeJS.ProcessEnv): () 
 
 /** A cache of workload-cluster clients keyed by Secret. */
 export class RemoteClusters {
-  private readonly clients = new Map<string, { resourceVersion: string; name: string; client: KubeClient }>();
+  private readonly clients = new Map<string, { resourceVersion: string; name: string; client: KubeClient; observing: { on: boolean } }>();
 
   constructor(
     private readonly deps: RemoteAuthDeps,
@@ -164,8 +164,11 @@ export class RemoteClusters {
     const cached = this.clients.get(cluster.key);
     if (cached?.resourceVersion === cluster.resourceVersion) return cached.client;
     cached?.client.close();
-    const client = new KubeClient(connectionFromClusterSecret(cluster, this.deps), this.observerFor(cluster.name));
-    this.clients.set(cluster.key, { resourceVersion: cluster.resourceVersion, name: cluster.name, client });
+    const observe = this.observerFor(cluster.name);
+    // Requests still in flight when the client is forgotten must not bring its cluster's metrics back.
+    const observing = { on: true };
+    const client = new KubeClient(connectionFromClusterSecret(cluster, this.deps), (info) => { if (observing.on) observe(info); });
+    this.clients.set(cluster.key, { resourceVersion: cluster.resourceVersion, name: cluster.name, client, observing });
     return client;
   }
 
@@ -181,6 +184,7 @@ export class RemoteClusters {
   forget(key: string): void {
     const entry = this.clients.get(key);
     if (!entry) return;
+    entry.observing.on = false;
     entry.client.close();
     this.clients.delete(key);
     this.onForget(entry.name);

@@ -34,9 +34,9 @@ export class Metrics implements ControllerMetrics {
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
-  /** Kubernetes API requests by verb, resource and HTTP code (0 = no response). */
   /** The label sets of okra_kubernetes_requests_total seen per cluster, so a gone cluster's can be removed. */
   private readonly kubeSeries = new Map<string, Map<string, { cluster: string; verb: string; resource: string; code: string }>>();
+  /** Kubernetes API requests by verb, resource and HTTP code (0 = no response). */
   readonly kubeRequests = new Counter({
     name: 'okra_kubernetes_requests_total',
     help: 'Kubernetes API requests by verb, resource and HTTP status code.',

@@ -27,8 +27,9 @@ export function registerTargetGroupSetController(
   const full: TargetGroupSetDeps = { ...deps, client: manager.client, secrets, targetGroups };
   secrets.addHandlers({
     // A changed Secret (a fixed server, CA or credential) is tried at once, not after the old backoff.
+    // Only a change to what the Secret says: something that only touches its metadata must not defeat the backoff.
     update: (secret, old) => {
-      if (secret.metadata.resourceVersion !== old.metadata.resourceVersion) deps.backoff.forget(objectKey(secret));
+      if (JSON.stringify(secret.data) !== JSON.stringify(old.data)) deps.backoff.forget(objectKey(secret));
     },
     delete: (secret) => {
       deps.remote.forget(objectKey(secret));

@@ -128,11 +128,8 @@ function clusterName(secret: SecretObject): string {
 async function listCluster(deps: TargetGroupSetDeps, set: AWSTargetGroupSet, selected: SelectedCluster): Promise<ClusterListing> {
   const cluster = clusterName(selected.secret);
   const key = backoffKey(selected.secret);
-  if (!deps.backoff.ready(key)) {
-    // Still backing off: report the last error unchanged (a countdown would rewrite status every pass).
-    const previous = set.status?.clusters?.find((c) => c.name === cluster)?.error;
-    return { cluster, ok: false, error: previous ?? 'unreachable: waiting to retry' };
-  }
+  if (!deps.backoff.ready(key)) return stillBackingOff(set, cluster);
+  if (secretDeleted(deps, selected.secret)) return { cluster, ok: false, error: 'cluster Secret deleted' };
   try {
     const client = deps.remote.client(parseClusterSecret(selected.secret));
     const bindings = new Map<string, TargetGroupBinding>();
@@ -146,6 +143,18 @@ async function listCluster(deps: TargetGroupSetDeps, set: AWSTargetGroupSet, sel
     deps.backoff.failure(key);
     return { cluster, ok: false, error: describeClusterError(err) };
   }
+}
+
+/** Still backing off: the last error unchanged (a countdown would rewrite status every pass). */
+function stillBackingOff(set: AWSTargetGroupSet, cluster: string): ClusterListing {
+  const previous = set.status?.clusters?.find((c) => c.name === cluster)?.error;
+  return { cluster, ok: false, error: previous ?? 'unreachable: waiting to retry' };
+}
+
+/** Listings run a few at a time: a Secret deleted meanwhile must not get a client that nothing drops. */
+function secretDeleted(deps: TargetGroupSetDeps, secret: SecretObject): boolean {
+  const { name = '', namespace, uid } = secret.metadata;
+  return deps.secrets !== undefined && deps.secrets.get(name, namespace)?.metadata.uid !== uid;
 }
 
 /** A message a person can act on for a cluster that could not be listed. */

@@ -415,6 +415,12 @@ describe('decide: spec.paused freezes progress, never safety', () => {
     expect(d.status).toMatchObject({ phase: 'Degraded', abort: true });
   });
 
+  it('aborts on a failed gate even when the rule was edited by hand while paused', () => {
+    const d = paused({ tgs, stepGate: gate('Failed'), rule: liveRule({ a: 50, b: 50 }) });
+    expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
   it('still carries out okractl abort', () => {
     const d = paused({ tgs, status: { ...atAnalysis, abort: true, message: 'aborted by okractl' } });
     expect(d.action).toMatchObject({ kind: 'SetWeights' });
@@ -447,6 +453,27 @@ describe('decide: spec.paused freezes progress, never safety', () => {
     const late = paused({ tgs, status: pending, now: new Date(NOW.getTime() + 60_000) });
     expect(late.action).toBeUndefined();
     expect(late.status.pendingWeights).toBeUndefined();
+  });
+
+  it('keeps the canary share the rule has (nothing advances, nothing is undone) when a stable target group goes', () => {
+    const live = { a: 30, a2: 30, b: 40 };
+    const d = paused({ tgs, rule: liveRule(live), status: { ...atAnalysis, ...verified(live) } });
+    expect(weightsOf(d)).toEqual({ a: 60, b: 40 });
+  });
+
+  it.each([
+    { name: 'the canary is one short of `replicas`', spec: { replicas: 2 }, tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], live: { a: 80, b: 10, b2: 10 }, blocklist: [], want: { a: 100 } },
+    { name: 'the canary version is blocked', spec: {}, tgs: [tg('a', '1.0.0'), tg('a2', '1.0.0'), tg('b', '2.0.0')], live: { a: 40, a2: 20, a3: 20, b: 20 }, blocklist: [{ version: '2.0.0', cause: 'bad' }], want: { a: 50, a2: 50 } },
+  ])('follows the unpaused rules when $name: stable takes it all', ({ spec, tgs: left, live, blocklist, want }) => {
+    const status = { ...atAnalysis, ...verified(live) };
+    const d = decide(observe({ cell: cell({ paused: true, updateStrategy: analysisSteps, ...spec }, status), tgs: left, rule: liveRule(live), blocklist }));
+    expect(weightsOf(d)).toEqual(want);
+  });
+
+  it('never hands the traffic of a gone stable to a blocked canary', () => {
+    const d = paused({ tgs: [tg('b', '2.0.0')], blocklist: [{ version: '2.0.0', cause: 'bad' }] });
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget' });
   });
 
   it('leaves the rule as it is when every target group in it is gone', () => {

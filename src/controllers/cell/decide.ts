@@ -265,11 +265,26 @@ function paused(ctx: Ctx): Decision {
   // The version in flight is the one in status: a newer one that appeared while paused waits for resume.
   const inFlight = ctx.prev.desiredVersion ?? ctx.stable;
   const frozen: Ctx = { ...ctx, target: inFlight, targetTGs: inFlight === undefined ? [] : (ctx.obs.targetGroups.byVersion.get(inFlight) ?? []) };
-  const normal = unpaused(frozen);
-  if (normal.action?.kind === 'Abort' || ctx.prev.abort === true) return normal;
+  if (ctx.prev.abort === true) return unpaused(frozen);
+  const failed = failedGate(frozen);
+  // Checked before any weights: a failed analysis aborts whatever the rule shows (hand edits included).
+  if (failed !== undefined && frozen.stableTGs.length > 0) return abort(frozen, failed, true);
   const gone = goneTargetGroups(ctx);
   if (gone.length === 0) return pausedHold(ctx);
   return withoutGoneTargetGroups(frozen, gone);
+}
+
+/** Why the rollout in flight must abort: its current step's gate or its background analysis failed. */
+function failedGate(ctx: Ctx): string | undefined {
+  const hash = gateKey(ctx.prev);
+  if (hash === undefined || ctx.target === undefined || ctx.target === ctx.stable || ctx.prev.promoteFull === true) return undefined;
+  const steps = stepsOf(ctx.obs.cell);
+  const index = Math.min(ctx.prev.currentStepIndex ?? 0, steps.length);
+  const background = backgroundVerdict(ctx, index, hash);
+  if (background.kind === 'abort') return background.cause;
+  const gate = gateFor(ctx.obs.stepGate, index, hash);
+  if (gate?.phase !== 'Failed' && gate?.phase !== 'Error') return undefined;
+  return `${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}`;
 }
 
 /**
@@ -291,18 +306,38 @@ function goneTargetGroups(ctx: Ctx): string[] {
   return (ctx.live?.weights ?? []).filter((w) => w.weight > 0 && !known.has(w.arn)).map((w) => w.arn);
 }
 
-/** Paused, but the rule points at target groups that are gone: the current step's weights, over what exists. */
+/** Paused, but the rule points at target groups that are gone: the same split between versions, over what exists. */
 function withoutGoneTargetGroups(ctx: Ctx, gone: readonly string[]): Decision {
-  const stepIndex = ctx.prev.currentStepIndex ?? 0;
-  const steps = stepsOf(ctx.obs.cell);
-  const canary = ctx.target === ctx.stable || stepIndex >= steps.length ? 0 : canaryWeightAt(steps, stepIndex);
-  const desired = weightsFor(ctx, canary);
   const names = gone.map((arn) => arn.split('/').slice(-2, -1)[0] ?? arn).join(', ');
-  if (desired.length === 0) return hold(ctx, 'Degraded', `${PAUSED_MESSAGE}; target group(s) ${names} are gone and none is left to take their traffic`, 'NoSafeTarget');
+  const desired = safeWeightsWhilePaused(ctx);
+  if (desired.length === 0) return hold(ctx, 'Degraded', `${PAUSED_MESSAGE}; target group(s) ${names} are gone and no version may take their traffic`, 'NoSafeTarget');
   const message = `${PAUSED_MESSAGE}; target group(s) ${names} are gone, so their traffic moves to the ones left`;
   const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: { phase: 'Paused', reason: 'TargetGroupsGone', message }, events: [{ type: 'Warning', reason: 'TargetGroupsGone', message }] });
   if (!ensured.done) return ensured.decision;
   return hold({ ...ctx, prev: ensured.status }, 'Paused', PAUSED_MESSAGE);
+}
+
+/**
+ * Where the traffic may go once gone target groups are dropped: the canary keeps the share the live rule
+ * gives its version (so nothing advances or is undone), under the rules an unpaused Cell follows: a
+ * blocked version, one short of `replicas` or one that would overflow the forward action gets nothing,
+ * and a version with no target group left hands its share to the other. Empty: nowhere is safe.
+ */
+function safeWeightsWhilePaused(ctx: Ctx): WeightedTargetGroup[] {
+  const target = ctx.target;
+  if (target === undefined || target === ctx.stable || ctx.targetTGs.length === 0) return splitWeights(100, ctx.stableTGs);
+  if (ctx.stableTGs.length === 0) return targetBlocked(ctx) || ctx.targetTGs.length < replicas(ctx) ? [] : splitWeights(100, ctx.targetTGs);
+  if (rolloutBlocker(ctx)) return splitWeights(100, ctx.stableTGs);
+  return weightsFor(ctx, liveShare(ctx, target));
+}
+
+/** The percentage of the live rule's traffic on a version's target groups (gone ones named in status count). */
+function liveShare(ctx: Ctx, version: string): number {
+  const versions = new Map([...(ctx.prev.targetGroups ?? []).map((t) => [t.arn, t.version] as const), ...[...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t.version] as const)]);
+  const weights = ctx.live?.weights ?? [];
+  const total = weights.reduce((n, w) => n + w.weight, 0);
+  const share = weights.filter((w) => versions.get(w.arn) === version).reduce((n, w) => n + w.weight, 0);
+  return total === 0 ? 0 : Math.round((share / total) * 100);
 }
 
 /** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */

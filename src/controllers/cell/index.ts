@@ -36,8 +36,7 @@ export interface CellControllerOptions {
   readonly argoRollouts?: boolean | undefined;
   readonly namespace?: string | undefined;
   readonly onStatus?: CellDeps['onStatus'];
-  /** Called when a Cell is gone from the API server (metrics drop its series). */
-  readonly onDeleted?: ((cell: Cell) => void) | undefined;
+  readonly onGone?: CellDeps['onGone'];
   /** Extra labels on the AnalysisRuns gates create (the builtin engine's instance id). */
   readonly analysisRunLabels?: Readonly<Record<string, string>> | undefined;
   /** Finished AnalysisRuns of superseded target-group sets kept per Cell. */
@@ -64,10 +63,8 @@ export function registerCellController(manager: Manager, opts: CellControllerOpt
     analysisRunLabels: opts.analysisRunLabels,
     analysisRunHistory: opts.analysisRunHistory,
   });
-  const onDeleted = opts.onDeleted;
-  if (onDeleted) cells.addHandlers({ delete: onDeleted });
   const ownWrites = new OwnWrites();
-  const deps: CellDeps = { client: manager.client, cells, ownWrites, targetGroups, blocklists, rules: opts.rules, gates, events: opts.events, clock: opts.clock, onStatus: opts.onStatus };
+  const deps: CellDeps = { client: manager.client, cells, ownWrites, targetGroups, blocklists, rules: opts.rules, gates, events: opts.events, clock: opts.clock, onStatus: opts.onStatus, onGone: opts.onGone };
   const byGateLabel = (o: KubeObject): string[] => {
     const cell = o.metadata.labels?.[GateLabels.cell];
     return cell ? [`${o.metadata.namespace ?? ''}/${cell}`] : [];

@@ -41,6 +41,8 @@ export interface CellDeps {
   readonly clock: Clock;
   /** Called with every status the reconciler arrives at (metrics). */
   readonly onStatus?: ((cell: Cell, status: CellStatus) => void) | undefined;
+  /** Called by the pass that finds its Cell gone (metrics drop it; the queue runs no other pass of it then). */
+  readonly onGone?: ((namespace: string, name: string) => void) | undefined;
   /** Plan only: observe and decide, write nothing (okra plan cell). */
   readonly dryRun?: boolean;
 }
@@ -53,7 +55,10 @@ export interface CellPass extends ReconcileResult {
 /** Reconciles one Cell. */
 export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 'name' | 'namespace' | 'resync'>): Promise<CellPass> {
   const raw = await readCell(deps, req);
-  if (!raw) return {};
+  if (!raw) {
+    deps.onGone?.(req.namespace ?? '', req.name);
+    return {};
+  }
   if (raw.metadata.deletionTimestamp) return finalize(deps, raw);
   const parsed = CellSchema.safeParse(raw);
   if (!parsed.success) return rejectInvalid(deps, raw, zodProblem(parsed.error.issues));
