@@ -26,8 +26,8 @@ export function registerTargetGroupSetController(
   const targetGroups = manager.informer<AWSTargetGroup>(AWSTargetGroupType, { namespace, labelSelector: TARGETGROUPSET_LABEL });
   const full: TargetGroupSetDeps = { ...deps, client: manager.client, secrets, targetGroups };
   secrets.addHandlers({
-    // A changed Secret (a fixed server, CA or credential) is tried at once, not after the old backoff.
-    // Only a change to what the Secret says: something that only touches its metadata must not defeat the backoff.
+    // A Secret whose data changed (a fixed server, CA or credential) is tried at once, not after the old
+    // backoff; a change to its metadata alone leaves the backoff in place.
     update: (secret, old) => {
       if (JSON.stringify(secret.data) !== JSON.stringify(old.data)) deps.backoff.forget(objectKey(secret));
     },
