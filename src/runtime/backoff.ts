@@ -31,7 +31,7 @@ export class KeyedBackoff {
 
   /** Clears a key after a success. */
   success(key: string): void {
-    this.state.delete(key);
+    this.forget(key);
   }
 
   /** Forgets a key's failures because what it names changed (a fixed Secret deserves a try at once). */

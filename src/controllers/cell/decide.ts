@@ -126,13 +126,18 @@ function context(obs: Observed): Ctx {
  * a tie goes to the lower version, so an adopted half-done canary is run again, never promoted.
  */
 function liveMajorityVersion(obs: Observed, weights: readonly ForwardWeight[]): string | undefined {
-  const byArn = new Map([...obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t.version]));
+  const byArn = new Map(selectedTargetGroups(obs).map((t) => [t.arn, t.version]));
   const totals = new Map<string, number>();
   for (const w of weights) {
     const version = byArn.get(w.arn);
     if (version !== undefined) totals.set(version, (totals.get(version) ?? 0) + w.weight);
   }
   return [...totals.entries()].sort((a, b) => b[1] - a[1] || compareVersions(a[0], b[0]))[0]?.[0];
+}
+
+/** Every target group the Cell selects, of every valid version. */
+function selectedTargetGroups(obs: Observed): VersionedTargetGroup[] {
+  return [...obs.targetGroups.byVersion.values()].flat();
 }
 
 /** The version to run: the pinned one, else the highest not blocklisted. */
@@ -157,7 +162,7 @@ function weightsFor(ctx: Ctx, canary: number): WeightedTargetGroup[] {
 
 /** Weights as status shows them: every target group in the rule, named when known. */
 function weightsStatus(ctx: Ctx, weights: readonly ForwardWeight[]): NonNullable<CellStatus['targetGroups']> {
-  const known = new Map([...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t]));
+  const known = new Map(selectedTargetGroups(ctx.obs).map((t) => [t.arn, t]));
   return weights
     .map((w) => {
       const tg = known.get(w.arn);
@@ -302,7 +307,7 @@ function pausedHold(ctx: Ctx): Decision {
 
 /** Target groups the live rule sends traffic to that the Cell no longer selects. */
 function goneTargetGroups(ctx: Ctx): string[] {
-  const known = new Set([...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => t.arn));
+  const known = new Set(selectedTargetGroups(ctx.obs).map((t) => t.arn));
   return (ctx.live?.weights ?? []).filter((w) => w.weight > 0 && !known.has(w.arn)).map((w) => w.arn);
 }
 
@@ -333,7 +338,8 @@ function safeWeightsWhilePaused(ctx: Ctx): WeightedTargetGroup[] {
 
 /** The percentage of the live rule's traffic on a version's target groups (gone ones named in status count). */
 function liveShare(ctx: Ctx, version: string): number {
-  const versions = new Map([...(ctx.prev.targetGroups ?? []).map((t) => [t.arn, t.version] as const), ...[...ctx.obs.targetGroups.byVersion.values()].flat().map((t) => [t.arn, t.version] as const)]);
+  const versions = new Map<string, string | undefined>((ctx.prev.targetGroups ?? []).map((t) => [t.arn, t.version]));
+  for (const t of selectedTargetGroups(ctx.obs)) versions.set(t.arn, t.version);
   const weights = ctx.live?.weights ?? [];
   const total = weights.reduce((n, w) => n + w.weight, 0);
   const share = weights.filter((w) => versions.get(w.arn) === version).reduce((n, w) => n + w.weight, 0);
