@@ -233,6 +233,28 @@ describe('AWSTargetGroupSet', () => {
     await f.cleanup();
   });
 
+  it('gives no client to a cluster whose Secret was deleted while the pass was listing, and keeps its AWSTargetGroups', async () => {
+    const f = await fixture();
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    await f.createSet();
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-${f.bindingNs}-web`]);
+    const green = `${f.namespace}/green`;
+    f.deps.remote.forget(green);
+
+    // The pass's Secret list is a snapshot taken before the delete; the cache has since dropped it.
+    const snapshot = (await management.list<SecretObject>(CoreTypes.secret, { namespace: f.namespace })).items;
+    await management.delete(CoreTypes.secret, { name: 'green', namespace: f.namespace });
+    const secrets = { list: () => snapshot, get: (name: string) => snapshot.find((s) => s.metadata.name === name && name !== 'green') };
+    await reconcileTargetGroupSet({ ...f.deps, secrets }, { name: 'web', namespace: f.namespace });
+
+    expect(f.deps.remote.has(green)).toBe(false);
+    expect(f.deps.remote.has(`${f.namespace}/blue`)).toBe(true);
+    expect((await f.status())?.clusters?.find((c) => c.name === 'green')?.error).toBe('cluster Secret deleted');
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-${f.bindingNs}-web`]);
+    await f.cleanup();
+  });
+
   it('runs in a manager: AWSTargetGroups appear, one deleted by hand comes back, and a deleted cluster Secret closes its client', async () => {
     const f = await fixture();
     await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));

@@ -12,7 +12,7 @@ import {
   type AWSTargetGroupSet,
   type AWSTargetGroupSetStatus,
 } from '../../api/v1alpha1/awstargetgroupset.js';
-import type { KubeClient } from '../../kube/client.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { KubeApiError } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
 import { parseClusterSecret, type RemoteClusters, type SecretObject } from '../../kube/remote.js';
@@ -26,13 +26,16 @@ import { metaTime, patchStatusIfChanged, setCondition } from '../../runtime/stat
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { planTargetGroups, syncIntervalMs, validateTargetGroupSet, type ClusterListing, type TargetGroupPlan } from './plan.js';
 
+/** The part of an informer's cache a pass reads. */
+export type CachedObjects<T extends KubeObject> = Pick<Informer<T>, 'list' | 'get'>;
+
 /** What the reconciler talks to. */
 export interface TargetGroupSetDeps {
   readonly client: KubeClient;
   /** Argo CD cluster Secrets (cached); listed on demand when absent. */
-  readonly secrets?: Informer<SecretObject> | undefined;
+  readonly secrets?: CachedObjects<SecretObject> | undefined;
   /** AWSTargetGroups owned by any set (cached); listed on demand when absent. */
-  readonly targetGroups?: Informer<AWSTargetGroup> | undefined;
+  readonly targetGroups?: CachedObjects<AWSTargetGroup> | undefined;
   readonly remote: RemoteClusters;
   readonly backoff: KeyedBackoff;
   readonly events: EventRecorder;
