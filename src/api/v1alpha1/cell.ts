@@ -182,7 +182,7 @@ export const CellSpecSchema = z.object({
     .regex(new RegExp(SEMVER_PATTERN))
     .optional()
     .describe('Pins the desired version (strict semver). Below the stable version it rolls back at once.'),
-  paused: z.boolean().optional().describe('Freezes the rollout: no step advances and no gate or new version starts. Safety still acts: a failed gate or a manual abort returns stable to 100 %, and the traffic of a target group that is gone moves to the ones left.'),
+  paused: z.boolean().optional().describe('Freezes the rollout: no step advances and no gate or new version starts. Safety still acts: a failed gate, a manual abort or a blocklisted canary returns stable to 100 %, and the traffic of a target group that is gone moves to the ones left.'),
   cleanupOnDelete: z
     .boolean()
     .optional()

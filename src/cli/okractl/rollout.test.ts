@@ -124,7 +124,7 @@ describe('planRetry', () => {
 
 describe('planPaused', () => {
   it.each([
-    [undefined, true, { kind: 'patch', target: 'spec', patch: { paused: true }, message: 'cell/web paused: steps and gates are frozen until okractl resume (aborts and gone target groups are still handled)' }],
+    [undefined, true, { kind: 'patch', target: 'spec', patch: { paused: true }, message: 'cell/web paused: steps and gates are frozen until okractl resume (aborts, blocklisted versions and gone target groups are still handled)' }],
     [true, true, { kind: 'noop', message: 'cell/web is already paused' }],
     [true, false, { kind: 'patch', target: 'spec', patch: { paused: null }, message: 'cell/web resumed' }],
     [undefined, false, { kind: 'noop', message: 'cell/web is not paused' }],

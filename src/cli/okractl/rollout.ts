@@ -127,7 +127,7 @@ export function planPaused(cell: Cell, paused: boolean): CellChange {
   const name = cellName(cell);
   if ((cell.spec.paused === true) === paused) return { kind: 'noop', message: paused ? `${name} is already paused` : `${name} is not paused` };
   return paused
-    ? { kind: 'patch', target: 'spec', patch: { paused: true }, message: `${name} paused: steps and gates are frozen until okractl resume (aborts and gone target groups are still handled)` }
+    ? { kind: 'patch', target: 'spec', patch: { paused: true }, message: `${name} paused: steps and gates are frozen until okractl resume (aborts, blocklisted versions and gone target groups are still handled)` }
     : { kind: 'patch', target: 'spec', patch: { paused: null }, message: `${name} resumed` };
 }
 

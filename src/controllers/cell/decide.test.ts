@@ -187,6 +187,18 @@ describe('decide: bootstrap and steady state', () => {
     ]);
     expect(d.status.phase).toBe('Completed');
   });
+
+  it.each([
+    { name: 'of the same version', copy: '1.0.0' },
+    { name: 'claimed by a canary', copy: '2.0.0' },
+  ])('gives an ARN one weight: a later AWSTargetGroup with the same ARN ($name) is ignored and named', ({ copy }) => {
+    const original = { ...tg('a', '1.0.0'), metadata: { ...tg('a', '1.0.0').metadata, creationTimestamp: '2026-11-01T00:00:00Z' } };
+    const duplicate: AWSTargetGroup = { metadata: { name: 'a-copy', namespace: 'prod', creationTimestamp: '2026-11-02T00:00:00Z', labels: { app: 'web', 'okra.mumo.co/version': copy } }, spec: { arn: arn('a') } };
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, { stableVersion: '1.0.0', desiredVersion: '1.0.0', ...verified({ a: 100 }) }), tgs: [duplicate, original], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
+    expect(d.status.ignoredTargetGroups).toEqual([{ name: 'a-copy', reason: 'spec.arn is already the ARN of AWSTargetGroup a' }]);
+  });
 });
 
 describe('decide: canary steps', () => {
@@ -212,6 +224,20 @@ describe('decide: canary steps', () => {
     expect(d.status.currentStepIndex).toBe(0);
     const muchLater = new Date(NOW.getTime() + 11_000);
     expect(decide(observe({ cell: cell({ updateStrategy: steps3 }, first.status), tgs, rule: liveRule({ a: 100 }), now: muchLater })).action?.kind).toBe('SetWeights');
+  });
+
+  it('a rollback while another write is unverified writes stable again instead of taking an old read as proof', () => {
+    // Step 1's 80/20 was sent a second ago; then spec.version was pinned back to stable. DescribeRules
+    // may still show the a=100 from before that write, so only a new write of a=100 settles the rule.
+    const first = decide(observe({ cell: cell({ updateStrategy: steps3 }, stable), tgs, rule: liveRule({ a: 100 }) }));
+    const soon = new Date(NOW.getTime() + 1000);
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3, version: '1.0.0' }, first.status), tgs, rule: liveRule({ a: 100 }), now: soon }));
+    expect(d.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    // Once that write is verified the Cell completes on stable.
+    const verifiedLater = decide(observe({ cell: cell({ updateStrategy: steps3, version: '1.0.0' }, d.status), tgs, rule: liveRule({ a: 100 }), now: new Date(soon.getTime() + 1000) }));
+    expect(verifiedLater.action).toBeUndefined();
+    expect(verifiedLater.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0', pendingWeights: undefined });
   });
 
   it('advances a setWeight step once the rule reads back the weights, and goes on with the next step in the same pass', () => {
@@ -367,6 +393,16 @@ describe('decide: gates and abort', () => {
     expect(next.status).toMatchObject({ phase: 'Degraded', stableVersion: '1.0.0', abort: true });
   });
 
+  it.each([
+    { name: 'a priority move', rule: liveRule({ a: 80, b: 20 }, ruleConditions(ruleSpec), 30) },
+    { name: 'a conditions repair', rule: liveRule({ a: 80, b: 20 }, ruleConditions({ priority: 10, hosts: ['old.example.com'] })) },
+  ])('aborts on a failed gate even while $name is pending (a write that keeps failing never holds up an abort)', ({ rule }) => {
+    const d = run('Failed', atAnalysis, { rule });
+    expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(d.status.gates).toEqual([expect.objectContaining({ step: '1', phase: 'Failed' })]);
+  });
+
   it('holds on Inconclusive until promoted', () => {
     expect(run('Inconclusive').status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 });
     expect(run('Inconclusive', { ...atAnalysis, promoteStep: 1 }).status.currentStepIndex).toBe(2);
@@ -419,6 +455,15 @@ describe('decide: spec.paused freezes progress, never safety', () => {
     const d = paused({ tgs, stepGate: gate('Failed'), rule: liveRule({ a: 50, b: 50 }) });
     expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
     expect(weightsOf(d)).toEqual({ a: 100 });
+  });
+
+  it('takes the traffic back from a canary blocklisted while paused, as it would unpaused', () => {
+    const d = paused({ tgs, blocklist: [{ version: '2.0.0', cause: 'okractl block' }] });
+    expect(d.action).toMatchObject({ kind: 'SetWeights' });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    const held = paused({ tgs, blocklist: [{ version: '2.0.0', cause: 'okractl block' }], rule: liveRule({ a: 100 }), status: { ...d.status, pendingWeights: undefined, ...verified({ a: 100 }) } });
+    expect(held.action).toBeUndefined();
+    expect(held.status).toMatchObject({ reason: 'VersionBlocked', stableVersion: '1.0.0' });
   });
 
   it('still carries out okractl abort', () => {
@@ -508,6 +553,13 @@ describe('decide: a failed or blocked version never gets traffic back by itself'
     const d = decide(observe({ cell: cell(pinned, status), tgs: [tg('b', '2.0.0')], rule: liveRule({ a: 100 }), blocklist: bl }));
     expect(d.action).toBeUndefined();
     expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget', stableVersion: '1.0.0' });
+  });
+
+  it('a rollback to a blocklisted pinned version, with stable gone, leaves the rule as it is (never an empty forward action)', () => {
+    const status: CellStatus = { stableVersion: '2.0.0', desiredVersion: '2.0.0', ...verified({ b: 100 }) };
+    const d = decide(observe({ cell: cell({ version: '1.0.0' }, status), tgs: [tg('a', '1.0.0')], rule: liveRule({ b: 100 }), blocklist: [{ version: '1.0.0', cause: 'bad' }] }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget', stableVersion: '2.0.0' });
   });
 
   it('refuses a manual rollback, a bootstrap or a new rule for a blocklisted pinned version', () => {

@@ -193,8 +193,9 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const shown = withPhase(verified, pending.phase, phaseContext(ctx.obs));
   const conditionsOk = sameConditions(live.conditions, conditions);
   // Weights first: a priority move that keeps failing must never hold up a rollback or a drift repair.
-  if (sameWeights(live.weights, desired) && conditionsOk) return atPriority(live, rulePriority(rule), verified, shown);
-  if (desired.length > MAX_FORWARD_TARGET_GROUPS) return { done: false, decision: tooManyTargetGroups(ctx, verified, desired.length) };
+  if (conditionsOk && settledAt(ctx, live.weights, desired)) return atPriority(live, rulePriority(rule), verified, shown);
+  const refused = refusedWrite(ctx, desired, verified, pending);
+  if (refused) return { done: false, decision: refused };
   if (conditionsOk && stillPropagating(ctx, desired)) {
     return { done: false, decision: { status: { ...shown, pendingWeights: ctx.prev.pendingWeights }, events: [], requeueAfterMs: READ_BACK_POLL_MS, requeueLowPriority: true } };
   }
@@ -219,6 +220,27 @@ function tooManyTargetGroups(ctx: Ctx, status: CellStatus, count: number): Decis
 
 function progressing(reason: string, message: string): PhaseInput {
   return { phase: 'Progressing', reason, message };
+}
+
+/** True when the live weights are `desired` and no other write may still be on its way to hide. */
+function settledAt(ctx: Ctx, live: readonly ForwardWeight[], desired: readonly WeightedTargetGroup[]): boolean {
+  return sameWeights(live, desired) && !otherWriteUnsettled(ctx, desired);
+}
+
+/** A forward action ALB must never get (empty) or cannot take (over 5 target groups): say why instead. */
+function refusedWrite(ctx: Ctx, desired: readonly WeightedTargetGroup[], verified: CellStatus, pending: Pending): Decision | undefined {
+  if (desired.length === 0) return keepRule(ctx, pending.phase.message);
+  if (desired.length > MAX_FORWARD_TARGET_GROUPS) return tooManyTargetGroups(ctx, verified, desired.length);
+  return undefined;
+}
+
+/**
+ * True while a write of other weights may still be on its way into DescribeRules: the rule showing
+ * `desired` then may be the read from before that write, so only writing `desired` again settles it.
+ */
+function otherWriteUnsettled(ctx: Ctx, desired: readonly WeightedTargetGroup[]): boolean {
+  const pending = ctx.prev.pendingWeights;
+  return pending !== undefined && !sameWeights(pending.targetGroups, desired) && ctx.now.getTime() - Date.parse(pending.requestedAt) < READ_BACK_GRACE_MS;
 }
 
 /** True while weights just written may not show in DescribeRules yet (read-back grace period). */
@@ -274,6 +296,9 @@ function paused(ctx: Ctx): Decision {
   const failed = failedGate(frozen);
   // Checked before any weights: a failed analysis aborts whatever the rule shows (hand edits included).
   if (failed !== undefined && frozen.stableTGs.length > 0) return abort(frozen, failed, true);
+  // A canary blocked while paused stops as it would unpaused: stable takes its traffic back.
+  const blockedBy = inFlight !== ctx.stable && frozen.stableTGs.length > 0 ? targetBlocked(frozen) : undefined;
+  if (blockedBy !== undefined) return heldAtStable(frozen, blockedBy);
   const gone = goneTargetGroups(ctx);
   if (gone.length === 0) return pausedHold(ctx);
   return withoutGoneTargetGroups(frozen, gone);
@@ -287,9 +312,7 @@ function failedGate(ctx: Ctx): string | undefined {
   const index = Math.min(ctx.prev.currentStepIndex ?? 0, steps.length);
   const background = backgroundVerdict(ctx, index, hash);
   if (background.kind === 'abort') return background.cause;
-  const gate = gateFor(ctx.obs.stepGate, index, hash);
-  if (gate?.phase !== 'Failed' && gate?.phase !== 'Error') return undefined;
-  return `${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}`;
+  return failedStepGate(ctx, index, hash)?.cause;
 }
 
 /**
@@ -504,6 +527,7 @@ function stableGone(ctx: Ctx): Decision {
 }
 
 function heldAtStable(ctx: Ctx, reason: string): Decision {
+  if (ctx.stableTGs.length === 0) return keepRule(ctx, reason);
   const desired = splitWeights(100, ctx.stableTGs);
   const ensured = ensureWeights(ctx, desired, ctx.prev, { phase: progressing('RestoringStable', `${reason}; keeping ${ctx.stable ?? ''} at 100%`) });
   if (!ensured.done) return ensured.decision;
@@ -552,6 +576,9 @@ function runCurrentStep(ctx: Ctx, hash: string): Decision {
   // is the operator overriding the analysis, as in Argo Rollouts).
   if (background.kind === 'abort' && ctx.prev.promoteFull !== true) return abort(ctx, background.cause, true);
   if (index >= steps.length) return promote(ctx);
+  // Before any write: a failed gate must abort even while a priority or conditions repair keeps failing.
+  const failed = failedStepGate(ctx, index, hash);
+  if (failed !== undefined) return abort({ ...ctx, prev: failed.status }, failed.cause, true);
   const label = `step ${index + 1}/${steps.length}`;
   const canary = canaryWeightAt(steps, index);
   const ensured = ensureWeights(ctx, weightsFor(ctx, canary), ctx.prev, { phase: progressing('ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`) });
@@ -601,15 +628,26 @@ function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
 function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
   const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
   if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name: gateName(ctx.obs.cell, ref.index, kind, ref.hash) });
-  const withGate = { ...status, gates: [gateStatus(gate, ref.index), ...(status.gates ?? []).filter((g) => g.step === 'bg')] };
+  const withGate = withStepGate(status, gate, ref.index);
   if (gate.phase === 'Successful') return advance(ctx, withGate, ref.index);
-  if (gate.phase === 'Failed' || gate.phase === 'Error') return abort({ ...ctx, prev: withGate }, `${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}`, true);
   if (gate.phase === 'Inconclusive') {
     if (ctx.prev.promoteStep === ref.index) return advance(ctx, withGate, ref.index, 'promoted');
     return waitPaused(ctx, withGate, `${ref.label}: ${gate.kind} ${gate.name} is Inconclusive${gate.message ? ` (${gate.message})` : ''}; promote or abort`);
   }
   const message = `${ref.label}: waiting for ${gate.kind} ${gate.name} (${gate.phase})`;
   return { status: withPhase(withGate, { phase: 'Progressing', reason: 'WaitingForGate', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: GATE_POLL_MS };
+}
+
+/** `status` showing the step's gate next to the background analysis' entry. */
+function withStepGate(status: CellStatus, gate: GateState, index: number): CellStatus {
+  return { ...status, gates: [gateStatus(gate, index), ...(status.gates ?? []).filter((g) => g.step === 'bg')] };
+}
+
+/** The current step's gate if it Failed or Errored: why to abort, and the status that shows it. */
+function failedStepGate(ctx: Ctx, index: number, hash: string): { cause: string; status: CellStatus } | undefined {
+  const gate = gateFor(ctx.obs.stepGate, index, hash);
+  if (gate?.phase !== 'Failed' && gate?.phase !== 'Error') return undefined;
+  return { cause: `${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}`, status: withStepGate(ctx.prev, gate, index) };
 }
 
 function gateStatus(gate: GateState, step: number | 'bg'): NonNullable<CellStatus['gates']>[number] {

@@ -40,17 +40,30 @@ export function selectTargetGroups(cell: Cell, all: readonly AWSTargetGroup[]): 
   const { versionLabels } = selectorOf(cell);
   const byVersion = new Map<string, VersionedTargetGroup[]>();
   const ignored: { name: string; reason: string }[] = [];
-  for (const tg of all.filter((t) => t.metadata.namespace === cell.metadata.namespace && selectsTargetGroup(cell, t))) {
+  // One target group, one weight: the first object to claim an ARN keeps it (ALB takes each ARN once).
+  const claimedBy = new Map<string, string>();
+  const selected = all.filter((t) => t.metadata.namespace === cell.metadata.namespace && selectsTargetGroup(cell, t)).sort(byAge);
+  for (const tg of selected) {
     const name = tg.metadata.name ?? '';
     const raw = versionLabels.map((k) => tg.metadata.labels?.[k]).find((v) => v !== undefined && v !== '');
     const version = raw === undefined ? null : semver.valid(raw, { loose: false });
+    const owner = claimedBy.get(tg.spec.arn);
     if (raw === undefined) ignored.push({ name, reason: `no version label (${versionLabels.join(', ')})` });
     else if (version === null || version !== raw) ignored.push({ name, reason: `version ${JSON.stringify(raw)} is not strict semver` });
     else if (!tg.spec.arn) ignored.push({ name, reason: 'spec.arn is empty' });
-    else byVersion.set(version, [...(byVersion.get(version) ?? []), { name, arn: tg.spec.arn, version }]);
+    else if (owner !== undefined) ignored.push({ name, reason: `spec.arn is already the ARN of AWSTargetGroup ${owner}` });
+    else {
+      claimedBy.set(tg.spec.arn, name);
+      byVersion.set(version, [...(byVersion.get(version) ?? []), { name, arn: tg.spec.arn, version }]);
+    }
   }
   for (const [version, tgs] of byVersion) byVersion.set(version, [...tgs].sort((a, b) => a.name.localeCompare(b.name)));
   return { byVersion, ignored: ignored.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** Oldest first (by creation, then name), so the object that claimed an ARN first keeps it. */
+function byAge(a: AWSTargetGroup, b: AWSTargetGroup): number {
+  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
 /** Versions present, highest first. */
