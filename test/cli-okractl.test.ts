@@ -135,6 +135,34 @@ describe('okractl promote', () => {
     expect(again.stderr).toBe('error: cell/web has no rollout in progress (Completed, 2.0.0 is stable): nothing to promote\n');
   }, 90_000);
 
+  it('passes an Inconclusive background analysis: a new background run starts and still guards the canary', async () => {
+    const w = await world();
+    await errorsTemplate(w);
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { analysis: { templates: [{ templateName: 'errors' }] }, steps: [{ setWeight: 20 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    await vi.waitFor(async () => { expect(await w.analysisRuns('web')).toHaveLength(1); });
+    const [first] = await w.analysisRuns('web');
+    // What an analysis engine writes when the metric lands between its success and failure conditions.
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: first?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Inconclusive', message: 'Metric "errors" assessed Inconclusive' } });
+    const held = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 0);
+    expect(held.message).toContain('background analysis');
+
+    const run = await okractl(w, 'promote', 'web');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // The step is not skipped: the rollout goes on to step 2, the indefinite pause, with a new run watching.
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 1);
+    const runs = await w.analysisRuns('web');
+    expect(runs.map((r) => r.metadata.labels?.['okra.mumo.co/step-index'])).toEqual(['bg', 'bg']);
+    const second = runs.find((r) => r.metadata.name !== first?.metadata.name);
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: second?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Failed', message: 'Metric "errors" assessed Failed' } });
+    await w.waitForStatus('web', (s) => s.phase === 'Degraded');
+    expect(await w.weights()).toEqual({ blue: 100 });
+  }, 90_000);
+
   it('--full skips the remaining steps', async () => {
     const w = await pausedRollout();
     const run = await okractl(w, 'promote', 'web', '--full');

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
-import type { Cell, CellSpec, CellStatus } from '../../api/v1alpha1/cell.js';
+import type { CanaryStep, Cell, CellSpec, CellStatus } from '../../api/v1alpha1/cell.js';
 import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { ForwardWeight, ListenerRuleState } from '../../aws/elbv2.js';
 import { ruleConditions } from '../listener.js';
-import { decide } from './decide.js';
+import { planPromote } from '../../cli/okractl/rollout.js';
+import { decide, restartedRunName } from './decide.js';
 import { type Decision, type GateState, type Observed, gateKey } from './model.js';
 import { selectTargetGroups } from './targets.js';
 
@@ -401,6 +402,55 @@ describe('decide: gates and abort', () => {
     expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
     expect(weightsOf(d)).toEqual({ a: 100 });
     expect(d.status.gates).toEqual([expect.objectContaining({ step: '1', phase: 'Failed' })]);
+  });
+
+  describe('an Inconclusive background analysis', () => {
+    const bgSpec = (steps: CanaryStep[]) => ({ updateStrategy: { canary: { steps, analysis: { templates: [{ templateName: 'bg' }] } } } });
+    const bgRun = (name: string, phase: GateState['phase']): GateState => ({ kind: 'AnalysisRun', name, phase, message: 'p99 between limits', step: 'bg', hash: hashOf(tgs) });
+    const atStep0: CellStatus = { ...atAnalysis, currentStepIndex: 0 };
+
+    it('pauses and shows the run, so okractl promote is accepted', () => {
+      const spec = bgSpec([{ setWeight: 20 }, { pause: {} }]);
+      const d = decide(observe({ cell: cell(spec, atStep0), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      expect(d.action).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Paused', currentStepIndex: 0 });
+      expect(d.status.gates).toEqual([{ step: 'bg', kind: 'AnalysisRun', name: 'web-bg', phase: 'Inconclusive', message: 'p99 between limits' }]);
+      expect(planPromote(cell(spec, d.status), false)).toMatchObject({ kind: 'patch', patch: { promoteStep: 0 } });
+    });
+
+    it('after promote starts a new background run and goes on with the step, which is not skipped', () => {
+      const spec = bgSpec([{ setWeight: 20 }, { pause: {} }]);
+      const paused = decide(observe({ cell: cell(spec, atStep0), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') })).status;
+      const promoted = decide(observe({ cell: cell(spec, { ...paused, promoteStep: 0 }), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      expect(promoted.action).toMatchObject({ kind: 'StartGate', gate: 'background', name: 'web-bg-r2' });
+      expect(promoted.status.promoteStep).toBeUndefined();
+      expect(promoted.status.gates).toEqual([{ step: 'bg', kind: 'AnalysisRun', name: 'web-bg-r2', phase: 'Pending' }]);
+      // The cache still shows only the promoted run: no second pause; step 1 is reached and waits for its own promotion.
+      const next = decide(observe({ cell: cell(spec, promoted.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      expect(next.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1, message: 'step 2/2: paused until promoted (okractl promote)' });
+      // The new run watches the canary: when it fails, the rollout aborts.
+      const failed = decide(observe({ cell: cell(spec, next.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg-r2', 'Failed') }));
+      expect(failed.action).toMatchObject({ kind: 'Abort', blocklist: true });
+    });
+
+    it('at a pause step, one promote passes both the Inconclusive run and the pause, as in Argo Rollouts', () => {
+      const spec = bgSpec([{ pause: {} }, { setWeight: 50 }]);
+      const atPause: CellStatus = { ...atStep0, gates: [{ step: 'bg', kind: 'AnalysisRun', name: 'web-bg', phase: 'Inconclusive' }], promoteStep: 0, ...verified({ a: 100 }) };
+      const restarted = decide(observe({ cell: cell(spec, atPause), tgs, rule: liveRule({ a: 100 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      expect(restarted.action).toMatchObject({ kind: 'StartGate', gate: 'background', name: 'web-bg-r2' });
+      expect(restarted.status.promoteStep).toBe(0);
+      const next = decide(observe({ cell: cell(spec, restarted.status), tgs, rule: liveRule({ a: 100 }), backgroundGate: bgRun('web-bg-r2', 'Running') }));
+      expect(weightsOf(next)).toEqual({ a: 50, b: 50 });
+      expect(next.status).toMatchObject({ currentStepIndex: 1, promoteStep: undefined });
+    });
+
+    it.each([
+      ['web-bg', 'web-bg-r2'],
+      ['web-bg-r2', 'web-bg-r3'],
+      ['web-bg-r9', 'web-bg-r10'],
+    ])('names the run after %s %s', (name, next) => {
+      expect(restartedRunName(name)).toBe(next);
+    });
   });
 
   it('holds on Inconclusive until promoted', () => {

@@ -14,6 +14,7 @@ import type { CellStatus } from '../../api/v1alpha1/cell.js';
 import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
+import { dnsName } from '../names.js';
 import { type CellAction, type Decision, type GateState, type Observed, attemptId, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
@@ -583,17 +584,46 @@ function runCurrentStep(ctx: Ctx, hash: string): Decision {
   const canary = canaryWeightAt(steps, index);
   const ensured = ensureWeights(ctx, weightsFor(ctx, canary), ctx.prev, { phase: progressing('ApplyingWeights', `${label}: applying ${canary}% to ${ctx.target ?? ''}`) });
   if (!ensured.done) return ensured.decision;
-  const held = backgroundHold(ctx, ensured.status, background, index);
-  return held ?? runStepKind(ctx, ensured.status, { index, label, hash });
+  const status = withBackgroundGate(ctx, ensured.status, hash);
+  const held = backgroundHold(ctx, status, background, index);
+  return held ?? runStepKind(ctx, status, { index, label, hash });
 }
 
-/** Starts the background analysis, or holds on an inconclusive one, before the step itself runs. */
+/** `status` showing the background run's phase (unless a newer run, not seen yet, is the current one). */
+function withBackgroundGate(ctx: Ctx, status: CellStatus, hash: string): CellStatus {
+  const gate = gateFor(ctx.obs.backgroundGate, 'bg', hash);
+  if (gate === undefined || !isCurrentBackgroundRun(status, gate)) return status;
+  return { ...status, gates: [...(status.gates ?? []).filter((g) => g.step !== 'bg'), gateStatus(gate, 'bg')] };
+}
+
+/**
+ * Starts the background analysis, or holds on an inconclusive one, before the step itself runs. Promote
+ * clears that hold as in Argo Rollouts: a new background run starts, so the canary stays watched.
+ */
 function backgroundHold(ctx: Ctx, status: CellStatus, background: BackgroundVerdict, index: number): Decision | undefined {
   if (background.kind === 'start') return startGate(ctx, status, { gate: 'background', stepIndex: index, name: background.name });
-  if (background.kind === 'inconclusive' && ctx.prev.promoteStep !== index) {
-    return waitPaused(ctx, status, `background analysis is Inconclusive (${background.message}); promote or abort`);
-  }
-  return undefined;
+  if (background.kind !== 'inconclusive') return undefined;
+  if (ctx.prev.promoteStep === index) return restartBackground(ctx, status, background.gate, index);
+  return waitPaused(ctx, status, `background analysis ${background.gate.name} is Inconclusive (${background.gate.message ?? 'no message'}); promote or abort`);
+}
+
+/**
+ * The promoted Inconclusive background run is followed by a new one, named in status so later passes
+ * wait for it rather than read the old run again. The promotion stays for a step that itself waits for
+ * one (a pause, an Inconclusive gate): one promote passes both, as in Argo Rollouts.
+ */
+function restartBackground(ctx: Ctx, status: CellStatus, old: GateState, index: number): Decision {
+  const name = restartedRunName(old.name);
+  const step = stepsOf(ctx.obs.cell)[index];
+  const stepWaits = (step !== undefined && stepKind(step) === 'pause') || gateFor(ctx.obs.stepGate, index, old.hash)?.phase === 'Inconclusive';
+  const next: CellStatus = { ...status, promoteStep: stepWaits ? index : undefined, gates: [...(status.gates ?? []).filter((g) => g.step !== 'bg'), { step: 'bg', kind: 'AnalysisRun', name, phase: 'Pending' }] };
+  return startGate(ctx, next, { gate: 'background', stepIndex: index, name });
+}
+
+/** The name of the run after `name`: web-bg-analysis-x → web-bg-analysis-x-r2 → …-r3. */
+export function restartedRunName(name: string): string {
+  const numbered = /^(.*)-r(\d+)$/.exec(name);
+  return dnsName([numbered ? `${numbered[1] ?? ''}-r${Number(numbered[2]) + 1}` : `${name}-r2`]);
 }
 
 interface StepRef {
@@ -622,7 +652,7 @@ function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
   const name = gateName(ctx.obs.cell, ref.index, 'pause', ref.hash);
   if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name });
   const message = `${ref.label}: paused for ${Math.round(duration / 1000)}s, resumes at ${new Date(endsAt).toISOString()}`;
-  return { status: withPhase({ ...status, gates: [gateStatus(gate, ref.index)] }, { phase: 'Progressing', reason: 'Pausing', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
+  return { status: withPhase(withStepGate(status, gate, ref.index), { phase: 'Progressing', reason: 'Pausing', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
 }
 
 function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
@@ -654,18 +684,26 @@ function gateStatus(gate: GateState, step: number | 'bg'): NonNullable<CellStatu
   return { step: String(step), kind: gate.kind, name: gate.name, phase: gate.phase, ...(gate.message ? { message: gate.message } : {}) };
 }
 
-type BackgroundVerdict = { kind: 'start'; name: string } | { kind: 'abort'; cause: string } | { kind: 'inconclusive'; message: string } | { kind: 'none' };
+type BackgroundVerdict = { kind: 'start'; name: string } | { kind: 'abort'; cause: string } | { kind: 'inconclusive'; gate: GateState } | { kind: 'none' };
 
 function backgroundVerdict(ctx: Ctx, index: number, hash: string): BackgroundVerdict {
   const analysis = ctx.obs.cell.spec.updateStrategy?.canary?.analysis;
   if (!analysis?.templates?.length || index < (analysis.startingStep ?? 0)) return { kind: 'none' };
   const gate = gateFor(ctx.obs.backgroundGate, 'bg', hash);
-  return gate ? verdictOf(gate) : { kind: 'start', name: gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
+  if (!gate) return { kind: 'start', name: gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
+  // A run started after a promote but not seen yet: the one seen is the promoted one, already decided.
+  return isCurrentBackgroundRun(ctx.prev, gate) ? verdictOf(gate) : { kind: 'none' };
+}
+
+/** True unless status names a newer background run than `gate` (started by a promote, not seen yet). */
+function isCurrentBackgroundRun(status: CellStatus, gate: GateState): boolean {
+  const current = status.gates?.find((g) => g.step === 'bg')?.name;
+  return current === undefined || current === gate.name;
 }
 
 function verdictOf(gate: GateState): BackgroundVerdict {
   if (gate.phase === 'Failed' || gate.phase === 'Error') return { kind: 'abort', cause: `background ${gate.kind} ${gate.name} ${gate.phase}${gate.message ? `: ${gate.message}` : ''}` };
-  if (gate.phase === 'Inconclusive') return { kind: 'inconclusive', message: gate.message ?? gate.name };
+  if (gate.phase === 'Inconclusive') return { kind: 'inconclusive', gate };
   return { kind: 'none' };
 }
 

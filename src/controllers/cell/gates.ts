@@ -4,9 +4,9 @@
 // Cells never mix and gates of a superseded set are recognised and removed.
 import type { Logger } from 'pino';
 import { CoreTypes } from '../../api/resource.js';
-import { RolloutsTypes, type AnalysisRun, type AnalysisTemplate } from '../../api/rollouts/analysis.js';
+import { RolloutsTypes, type AnalysisRun, type AnalysisTemplate, type Argument } from '../../api/rollouts/analysis.js';
 import type { Experiment } from '../../api/rollouts/experiment.js';
-import type { Cell, CanaryStep } from '../../api/v1alpha1/cell.js';
+import type { AnalysisArg, Cell, CanaryStep } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
 import { GateSpecError, buildAnalysisRun, resolveFieldPath } from '../../analysis/run-builder.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
@@ -62,10 +62,52 @@ function finishedHistory(gates: readonly { kind: GateState['kind']; obj: GateObj
     .slice(0, keep);
 }
 
-/** A background AnalysisRun that is still running and has not been told to stop. */
+/**
+ * An AnalysisRun still running and not yet told to stop. Once the rollout is over (completed, aborted)
+ * none has anything left to gate: background analysis runs until told, and a step's run outlives an
+ * abort or promote --full. Argo Rollouts cancels them all then too.
+ */
 function needsTermination(run: AnalysisRun): boolean {
   const finished = ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? '');
-  return run.metadata.labels?.[GateLabels.stepIndex] === 'bg' && run.spec.terminate !== true && !finished;
+  return run.spec.terminate !== true && !finished;
+}
+
+/**
+ * The background run the Cell's status names (a promote of an Inconclusive one starts another), else the
+ * newest: while the named one is not in the cache yet, the newest seen stands in and decide waits.
+ */
+function currentBackgroundRun<G extends { obj: GateObject }>(cell: Cell, runs: readonly G[]): G | undefined {
+  const named = cell.status?.gates?.find((g) => g.step === 'bg')?.name;
+  const byName = runs.find(({ obj }) => obj.metadata.name === named);
+  if (byName) return byName;
+  return [...runs].sort((a, b) => (b.obj.metadata.creationTimestamp ?? '').localeCompare(a.obj.metadata.creationTimestamp ?? '') || (b.obj.metadata.name ?? '').length - (a.obj.metadata.name ?? '').length)[0];
+}
+
+/**
+ * A step's analysis must end for the step to: a metric measured at an interval without a count never
+ * does (Argo Rollouts' docs say such a step analysis "won't be executed"; the original okra refuses it).
+ */
+function refuseEndless(run: AnalysisRun, where: string): void {
+  const endless = run.spec.metrics.find((m) => m.interval !== undefined && m.interval !== '' && (m.count === undefined || m.count === 0 || m.count === '0'));
+  if (endless) throw new GateSpecError(`${where}: metric ${endless.name} has an interval but no count, so the step would never finish; set count`);
+}
+
+/**
+ * An experiment analysis' arg as Argo Rollouts' experiment controller takes it: a literal, a Secret key it
+ * reads itself, or a field of the Cell resolved here (it cannot see the Cell). An arg with no value is a
+ * spec problem, never an empty string that would override the template's default.
+ */
+function experimentArg(cell: Cell, arg: AnalysisArg, where: string): Argument {
+  if (arg.value !== undefined) return { name: arg.name, value: arg.value };
+  const secret = arg.valueFrom?.secretKeyRef;
+  if (secret) return { name: arg.name, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } };
+  const fieldPath = arg.valueFrom?.fieldRef?.fieldPath;
+  if (fieldPath === undefined) throw new GateSpecError(`${where}: arg ${arg.name} has no value`);
+  try {
+    return { name: arg.name, value: resolveFieldPath(cell, fieldPath) };
+  } catch (err) {
+    throw new GateSpecError(`${where}: arg ${arg.name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Gates backed by the API server, read from informers. */
@@ -103,7 +145,7 @@ export class KubeGates implements GatePort {
     };
     const step = String(cell.status?.currentStepIndex ?? 0);
     const stepObj = mine.find(({ obj }) => obj.metadata.labels?.[GateLabels.stepIndex] === step);
-    const bgObj = mine.find(({ obj }) => obj.metadata.labels?.[GateLabels.stepIndex] === 'bg');
+    const bgObj = currentBackgroundRun(cell, mine.filter(({ obj }) => obj.metadata.labels?.[GateLabels.stepIndex] === 'bg'));
     return { ...(stepObj ? { stepGate: toState(stepObj) } : {}), ...(bgObj ? { backgroundGate: toState(bgObj) } : {}) };
   }
 
@@ -145,7 +187,7 @@ export class KubeGates implements GatePort {
         // finished runs stay for `kubectl get analysisruns` and post-mortems.
         if (!history.has(obj)) await this.deps.client.delete(type, ref, { uid: obj.metadata.uid ?? '' });
       } else if (rolloutOver && type === RolloutsTypes.analysisRun && needsTermination(obj as AnalysisRun)) {
-        // Background analysis runs until told to stop: terminate it once the rollout is over.
+        // A run left running when the rollout is over would query its provider for nothing: stop it.
         await this.deps.client.mergePatch(type, ref, { spec: { terminate: true } });
       }
     }
@@ -185,6 +227,7 @@ export class KubeGates implements GatePort {
     if (!this.deps.analysisRuns) throw new GateSpecError(`${where}: the Argo Rollouts CRDs (argoproj.io AnalysisRun) are not installed`);
     const templates = await Promise.all((analysis?.templates ?? []).map((ref) => this.template(cell, ref, where)));
     const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels: { ...labels, ...this.deps.analysisRunLabels }, where });
+    if (labels[GateLabels.stepIndex] !== 'bg') refuseEndless(run, where);
     await this.deps.client.create(RolloutsTypes.analysisRun, run);
   }
 
@@ -211,7 +254,7 @@ export class KubeGates implements GatePort {
       templateName: a.templateName,
       ...(a.clusterScope ? { clusterScope: true } : {}),
       ...(a.requiredForCompletion ? { requiredForCompletion: true } : {}),
-      args: (a.args ?? []).map((arg) => ({ name: arg.name, value: arg.value ?? (arg.valueFrom?.fieldRef ? resolveFieldPath(cell, arg.valueFrom.fieldRef.fieldPath) : '') })),
+      args: (a.args ?? []).map((arg) => experimentArg(cell, arg, `${where}.analyses[${a.name}]`)),
     }));
     await this.deps.client.create<Experiment>(RolloutsTypes.experiment, {
       apiVersion: 'argoproj.io/v1alpha1',
