@@ -35,6 +35,10 @@ beforeAll(async () => {
   fake.set('many', [0.99, 0.97]);
   fake.set('avg:errors{service:web}', 0.01);
   fake.set('errors_ratio', 0.3);
+  fake.set('strings', { json: { fraction: '3.5', junk: '0.5abc', inf: 'Inf', obj: { a: null } } });
+  fake.set('nan_value', [Number.NaN]);
+  fake.set('avg:gap', { raw: JSON.stringify({ status: 'ok', series: [{ metric: 'gap', pointlist: [[1_700_000_000_000, 0.5], [1_700_000_060_000, null]] }] }) });
+  fake.set('avg:no-points', { raw: JSON.stringify({ status: 'ok', series: [{ metric: 'x', scope: 'a', pointlist: [] }] }) });
 });
 
 afterAll(async () => {
@@ -97,6 +101,23 @@ const fixtures = (): readonly Fixture[] => [
   { name: 'prom-is-nan-guard', phase: 'Successful', spec: { metrics: [m({ successCondition: 'isNaN(result[0]) || result[0] == 1', provider: prom('up{job="web"}') })] } },
   { name: 'datadog-v1-pass', phase: 'Successful', spec: { metrics: [m({ successCondition: 'result < 0.05', provider: { datadog: { apiVersion: 'v1', interval: '5m', query: 'avg:errors{service:web}' } } })] } },
   { name: 'datadog-v2-fail', phase: 'Failed', spec: { metrics: [m({ successCondition: 'result < 0.05', provider: { datadog: { apiVersion: 'v2', interval: '5m', queries: { a: 'sum:errors', b: 'sum:requests' }, formula: 'errors_ratio' } } })] } },
+  // measurementRetention limit 0 means the default 10, not "keep none".
+  { name: 'web-retention-limit-zero', phase: 'Successful', spec: { measurementRetention: [{ metricName: 'm', limit: 0 }], metrics: [m({ count: 3, interval: '1s', successCondition: 'result > 0.9', provider: web('rate-good', '{$.rate}') })] } },
+  // Durations are Go's time.ParseDuration: no bare numbers, a leading dot is fine.
+  { name: 'web-interval-without-unit', phase: 'Error', spec: { metrics: [m({ count: 1, interval: '60', provider: web('rate-good', '{$.rate}') })] } },
+  { name: 'web-initial-delay-without-unit', phase: 'Error', spec: { metrics: [m({ initialDelay: '1', provider: web('rate-good', '{$.rate}') })] } },
+  { name: 'web-interval-leading-dot', phase: 'Successful', spec: { metrics: [m({ count: 2, interval: '.5s', successCondition: 'result > 0.9', provider: web('rate-good', '{$.rate}') })] } },
+  // asInt/asFloat are Go's strconv; == is expr-lang's; default and isNil look at the whole result.
+  { name: 'web-as-int-of-fraction', phase: 'Error', ownErrorText: true, spec: { metrics: [m({ consecutiveErrorLimit: 0, successCondition: 'asInt(result) == 3', provider: web('strings', '{$.fraction}') })] } },
+  { name: 'web-as-float-of-junk', phase: 'Error', ownErrorText: true, spec: { metrics: [m({ consecutiveErrorLimit: 0, successCondition: 'asFloat(result) < 1', provider: web('strings', '{$.junk}') })] } },
+  { name: 'web-as-float-of-inf', phase: 'Successful', spec: { metrics: [m({ successCondition: 'asFloat(result) > 1', provider: web('strings', '{$.inf}') })] } },
+  { name: 'web-is-nil-of-whole-result', phase: 'Failed', spec: { metrics: [m({ successCondition: 'isNil(result.a)', provider: web('strings', '{$.obj}') })] } },
+  { name: 'prom-nan-is-not-nil', phase: 'Failed', spec: { metrics: [m({ successCondition: 'result[0] == nil', provider: prom('nan_value') })] } },
+  { name: 'prom-default-is-whole-result', phase: 'Failed', spec: { metrics: [m({ successCondition: 'default(result[0], 0) == 0.99', provider: prom('success_rate{version="2.0.0"}') })] } },
+  // Datadog v1 points decode as [][]float64: a null value is 0, and only pointlist is kept.
+  { name: 'datadog-v1-null-last-point', phase: 'Successful', spec: { metrics: [m({ successCondition: 'result == 0', provider: { datadog: { apiVersion: 'v1', interval: '5m', query: 'avg:gap' } } })] } },
+  { name: 'datadog-v1-empty-pointlist', phase: 'Successful', spec: { metrics: [m({ successCondition: 'default(result, 0) < 1', provider: { datadog: { apiVersion: 'v1', interval: '5m', query: 'avg:no-points' } } })] } },
+  { name: 'datadog-interval-without-unit', phase: 'Error', spec: { metrics: [m({ consecutiveErrorLimit: 0, provider: { datadog: { apiVersion: 'v1', interval: '60', query: 'avg:errors{service:web}' } } })] } },
 ];
 
 /**
@@ -137,9 +158,9 @@ describe('AnalysisRun fixtures under rollouts-controller and the builtin engine'
     await manager.stop();
   });
 
-  it('35 fixtures reach the same final phase and counters under both engines', async () => {
+  it('48 fixtures reach the same final phase and counters under both engines', async () => {
     const FIXTURES = fixtures();
-    expect(FIXTURES).toHaveLength(35);
+    expect(FIXTURES).toHaveLength(48);
     for (const f of FIXTURES) {
       const base = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', spec: f.spec };
       await client.create(RolloutsTypes.analysisRun, { ...base, metadata: { name: `${f.name}-argo`, namespace } });

@@ -154,6 +154,28 @@ describe('datadog provider', () => {
     expect(await measure({ successCondition: 'result == 1', provider: { datadog: { query: 'avg:limited' } } })).toMatchObject({ phase: 'Successful' });
   });
 
+  // Argo decodes v1 points as [][]float64: Go's JSON leaves a null value at 0, and keeps only `pointlist`.
+  it('takes a null last point as 0, as Argo Rollouts decodes it', async () => {
+    fake.set('avg:gap', { raw: JSON.stringify({ status: 'ok', series: [{ metric: 'gap', pointlist: [[1_700_000_000_000, 0.5], [1_700_000_060_000, null]] }] }) });
+    expect(await measure({ successCondition: 'result == 0', provider: { datadog: { query: 'avg:gap' } } })).toMatchObject({ phase: 'Successful', value: '0' });
+  });
+
+  it('is an Error when the last point is not a pair', async () => {
+    fake.set('avg:broken', { raw: JSON.stringify({ series: [{ pointlist: [[1_700_000_000_000, 0.5], null] }] }) });
+    expect(await measure({ provider: { datadog: { query: 'avg:broken' } } })).toMatchObject({ phase: 'Error', message: 'Datapoint does not have 2 values' });
+  });
+
+  it('shows an empty first series as Argo Rollouts marshals it (pointlist only)', async () => {
+    fake.set('avg:no-points', { raw: JSON.stringify({ series: [{ metric: 'x', scope: 'a', pointlist: [], unit: null }, { pointlist: [[1, null]] }] }) });
+    const m = await measure({ successCondition: 'default(result, 0) < 1', provider: { datadog: { query: 'avg:no-points' } } });
+    expect(m).toMatchObject({ phase: 'Successful', value: '[{"pointlist":[]},{"pointlist":[[1,0]]}]' });
+  });
+
+  it('is an Error with Go\'s text for a query window time.ParseDuration refuses', async () => {
+    fake.set('avg:window', 1);
+    expect(await measure({ provider: { datadog: { query: 'avg:window', interval: '60' } } })).toMatchObject({ phase: 'Error', message: 'time: missing unit in duration "60"' });
+  });
+
   it('refuses a template Argo Rollouts refuses', async () => {
     expect(await measure({ provider: { datadog: { queries: { a: 'x', b: 'y' }, apiVersion: 'v2' } } })).toMatchObject({ phase: 'Error', message: 'When multiple queries are provided you must include a formula.' });
   });
@@ -179,5 +201,7 @@ describe('cloudWatch provider', () => {
     expect(good.value).toMatch(/^\[\[[\d.e+-]+ [\d.e+-]+ [\d.e+-]+\]\]$/);
     const bad = await measure({ successCondition: 'all(result[0].Values, {# <= 0.003})', provider: { cloudWatch: query } });
     expect(bad.phase).toBe('Failed');
+    // The window is parsed by Go's time.ParseDuration in Argo: a bare number is its error, not seconds.
+    expect(await measure({ provider: { cloudWatch: { ...query, interval: '600' } } })).toMatchObject({ phase: 'Error', message: 'time: missing unit in duration "600"' });
   });
 });

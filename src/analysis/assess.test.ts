@@ -163,6 +163,8 @@ describe('dueMetrics (which metrics take a measurement now)', () => {
     ['an error does not count toward count', { count: 1 }, result({ error: 1, consecutiveError: 1 }, done('Error', 11)), true],
     ['initialDelay not over', { initialDelay: '200s' }, undefined, false],
     ['initialDelay over', { initialDelay: '60s' }, undefined, true],
+    ['fractional interval passed', { interval: '.5s' }, result({ count: 1 }, done('Successful', 1)), true],
+    ['fractional initialDelay not over', { initialDelay: '.5h' }, undefined, false],
     ['completed metric', { interval: '1s' }, { ...result({ count: 1 }, done('Failed', 60)), phase: 'Failed' }, false],
   ])('%s → %s', (_name, spec, existing, due) => {
     const m = metric(spec);
@@ -228,7 +230,14 @@ describe('metricProblem (validation, as Argo Rollouts words it)', () => {
     [{ failureLimit: -1 }, 'failureLimit and consecutiveSuccessLimit cannot both be disabled'],
     [{ failureLimit: -2 }, 'failureLimit must be >= 0, or -1 to be disabled'],
     [{ inconclusiveLimit: 3, count: 2, interval: '1s' }, 'count must be >= inconclusiveLimit'],
-    [{ interval: 'soon' }, 'invalid interval string: soon'],
+    [{ interval: 'soon' }, 'invalid interval string: time: invalid duration "soon"'],
+    // Go's time.ParseDuration: a bare number has no unit; a leading dot, a sign or µs are fine.
+    [{ interval: '60' }, 'invalid interval string: time: missing unit in duration "60"'],
+    [{ initialDelay: '30' }, 'invalid startDelay string: time: missing unit in duration "30"'],
+    [{ interval: '1d' }, 'invalid interval string: time: unknown unit "d" in duration "1d"'],
+    [{ interval: '.5s', count: 2 }, undefined],
+    [{ initialDelay: '1.s' }, undefined],
+    [{ interval: '-1m', count: 2 }, undefined],
     [{ provider: { web: { url: 'x' }, prometheus: { query: 'q' } } }, 'expected exactly one metric provider, found 2'],
     [{ provider: { job: {} } }, "the job provider is not supported by okra's builtin analysis engine; run okrad with --analysis-engine=argo-rollouts"],
   ])('%j → %s', (spec, problem) => {
@@ -247,5 +256,16 @@ describe('trimMeasurements', () => {
     const many: MetricResult = { name: 'a', phase: 'Running', measurements: Array.from({ length: 12 }, (_, i) => ({ ...done('Successful'), value: String(i) })) };
     expect(trimMeasurements([many], new Map())[0]?.measurements?.map((m) => m.value)).toEqual(['2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
     expect(trimMeasurements([many], new Map([['a', 2]]))[0]?.measurements?.map((m) => m.value)).toEqual(['10', '11']);
+  });
+
+  // Argo applies a measurementRetention limit only when it is above 0 (garbageCollectMeasurements).
+  it.each<[number, number]>([
+    [0, 10],
+    [-1, 10],
+  ])('limit %d keeps the default %d of 12', (limit, kept) => {
+    const many: MetricResult = { name: 'a', phase: 'Running', measurements: Array.from({ length: 12 }, (_, i) => ({ ...done('Successful'), value: String(i) })) };
+    const measurements = trimMeasurements([many], new Map([['a', limit]]))[0]?.measurements ?? [];
+    expect(measurements).toHaveLength(kept);
+    expect(measurements.at(-1)?.value).toBe('11');
   });
 });

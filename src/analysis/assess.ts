@@ -1,8 +1,8 @@
 // Argo Rollouts AnalysisRun semantics, pure (reference: argo-rollouts analysis/analysis.go and
 // utils/analysis): which metrics are due for a measurement, how a measurement moves the counters, how a
 // metric's and the run's phase follow from them, and when to look again. Re-derived, not copied.
-import { parseDuration } from '../api/duration.js';
 import type { AnalysisPhase, AnalysisRun, Measurement, Metric, MetricResult } from '../api/rollouts/analysis.js';
+import { parseGoDuration } from './go-duration.js';
 
 /** Metric errors in a row tolerated before the metric errors (Argo's default). */
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
@@ -73,9 +73,18 @@ function countProblem(l: { count: number; failureLimit: number; successLimit: nu
 
 function scheduleProblem(metric: Metric, count: number): string | undefined {
   if (count > 1 && !metric.interval) return 'interval must be specified when count > 1';
-  if (metric.interval && parseDuration(metric.interval) === undefined) return `invalid interval string: ${metric.interval}`;
-  if (metric.initialDelay && parseDuration(metric.initialDelay) === undefined) return `invalid startDelay string: ${metric.initialDelay}`;
+  // Argo parses both with Go's time.ParseDuration and quotes its error (utils/analysis/factory.go).
+  const interval = metric.interval ? parseGoDuration(metric.interval) : undefined;
+  if (interval?.ok === false) return `invalid interval string: ${interval.error}`;
+  const delay = metric.initialDelay ? parseGoDuration(metric.initialDelay) : undefined;
+  if (delay?.ok === false) return `invalid startDelay string: ${delay.error}`;
   return undefined;
+}
+
+/** Milliseconds of a metric's interval or initialDelay (validated before use; an invalid one counts as unset). */
+function durationMs(text: string | undefined): number | undefined {
+  const parsed = text ? parseGoDuration(text) : undefined;
+  return parsed?.ok ? parsed.ms : undefined;
 }
 
 function providerProblem(metric: Metric): string | undefined {
@@ -106,7 +115,7 @@ export function dryRunMetrics(run: AnalysisRun, metrics: readonly Metric[]): Set
   return matchRules((run.spec.dryRun ?? []).map((d) => d.metricName), metrics, 'dryRun');
 }
 
-/** Measurements to keep per metric, from `measurementRetention` (default 10). */
+/** measurementRetention limits per metric name, the last matching rule winning (trimMeasurements applies the default). */
 export function retentionLimits(run: AnalysisRun, metrics: readonly Metric[]): Map<string, number> {
   const limits = new Map<string, number>();
   for (const [i, rule] of (run.spec.measurementRetention ?? []).entries()) {
@@ -148,7 +157,7 @@ function lastMeasurement(result: MetricResult | undefined): Measurement | undefi
 
 function intervalAfter(metric: Metric, last: Measurement): number | undefined {
   if (last.phase === 'Error') return ERROR_RETRY_INTERVAL_MS;
-  return metric.interval ? parseDuration(metric.interval) : undefined;
+  return durationMs(metric.interval);
 }
 
 /** Metrics due for a measurement at `now`. */
@@ -229,7 +238,7 @@ export function assessMetric(metric: Metric, result: MetricResult, terminating: 
 function firstDueAt(run: AnalysisRun, metric: Metric, now: Date): number {
   if (!metric.initialDelay) return Number.NEGATIVE_INFINITY;
   const startedAt = run.status?.startedAt ? Date.parse(run.status.startedAt) : now.getTime();
-  return startedAt + (parseDuration(metric.initialDelay) ?? 0);
+  return startedAt + (durationMs(metric.initialDelay) ?? 0);
 }
 
 /** Successful once consecutiveSuccessLimit is reached; else the count verdict once `count` is reached. */
@@ -352,10 +361,15 @@ export function nextReconcile(run: AnalysisRun, metrics: readonly Metric[], now:
   return times.length === 0 ? undefined : new Date(Math.min(...times));
 }
 
-/** Keeps the newest measurements per metric (measurementRetention, default 10). */
+/**
+ * Keeps the newest measurements per metric: the matching measurementRetention limit when it is above 0,
+ * else 10. A limit of 0 or less means the default, as in Argo (garbageCollectMeasurements checks
+ * `Limit > 0`); it must never empty the history, which scheduling reads the last measurement from.
+ */
 export function trimMeasurements(results: readonly MetricResult[], limits: ReadonlyMap<string, number>): MetricResult[] {
   return results.map((r) => {
-    const keep = limits.get(r.name) ?? DEFAULT_MEASUREMENT_HISTORY;
+    const limit = limits.get(r.name) ?? 0;
+    const keep = limit > 0 ? limit : DEFAULT_MEASUREMENT_HISTORY;
     const measurements = r.measurements ?? [];
     return measurements.length > keep ? { ...r, measurements: measurements.slice(measurements.length - keep) } : r;
   });

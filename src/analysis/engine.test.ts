@@ -68,6 +68,9 @@ describe('evaluateRun', () => {
     ['a missing secret key', run({}, { args: [{ name: 'service', valueFrom: { secretKeyRef: { name: 'creds', key: 'nope' } } }] }), /key 'nope' does not exist in secret 'creds'/],
     ['an invalid metric', run({ count: 3 }, { args: [{ name: 'service', value: 'x' }] }), /^Analysis spec invalid: metrics\[0\]: interval must be specified when count > 1/],
     ['a dry-run rule matching nothing', run({}, { args: [{ name: 'service', value: 'x' }], dryRun: [{ metricName: 'other' }] }), /^Analysis spec invalid: dryRun\[0\]: Rule didn't match any metric name/],
+    // Go's time.ParseDuration wants a unit; Argo quotes its error.
+    ['an interval without unit', run({ interval: '60', count: 2 }, { args: [{ name: 'service', value: 'x' }] }), /^Analysis spec invalid: metrics\[0\]: invalid interval string: time: missing unit in duration "60"$/],
+    ['an initialDelay without unit', run({ initialDelay: '30' }, { args: [{ name: 'service', value: 'x' }] }), /^Analysis spec invalid: metrics\[0\]: invalid startDelay string: time: missing unit in duration "30"$/],
   ])('ends in Error for %s', async (_name, r, message) => {
     const pass = await evaluateRun(deps(new ScriptedProvider([1])), r);
     expect(pass.status.phase).toBe('Error');
@@ -124,6 +127,27 @@ describe('evaluateRun', () => {
     const due = await evaluateRun(deps(provider, { now: new Date(T0.getTime() + 31_000) }), withStatus(first.status));
     expect(due.status.metricResults?.[0]?.count).toBe(2);
     expect(due.events).toEqual([]);
+  });
+
+  // A limit of 0 once emptied the history, so every pass took the "never measured" path and measured again.
+  it.each([0, -1])('keeps scheduling by interval with measurementRetention limit %d (the default 10 applies)', async (limit) => {
+    const provider = new ScriptedProvider([1]);
+    const spec = run({ interval: '1m', count: 3 }, { args: [{ name: 'service', value: 'x' }], measurementRetention: [{ metricName: 'm', limit }] });
+    const first = await evaluateRun(deps(provider), spec);
+    expect(first.status.metricResults?.[0]?.measurements).toHaveLength(1);
+    expect(first.requeueAt?.getTime()).toBe(T0.getTime() + 60_000);
+    const early = await evaluateRun(deps(provider, { now: new Date(T0.getTime() + 1000) }), { ...spec, status: first.status });
+    expect(provider.seen).toHaveLength(1);
+    expect(early.status.metricResults?.[0]).toMatchObject({ phase: 'Running', count: 1 });
+  });
+
+  it('measures on a fractional interval Go accepts (".5s")', async () => {
+    const provider = new ScriptedProvider([1]);
+    const spec = run({ interval: '.5s', count: 2 }, { args: [{ name: 'service', value: 'x' }] });
+    const first = await evaluateRun(deps(provider), spec);
+    expect(first.requeueAt?.getTime()).toBe(T0.getTime() + 500);
+    const second = await evaluateRun(deps(provider, { now: new Date(T0.getTime() + 500) }), { ...spec, status: first.status });
+    expect(second.status).toMatchObject({ phase: 'Successful', metricResults: [{ count: 2 }] });
   });
 
   it('leaves a completed run alone', async () => {

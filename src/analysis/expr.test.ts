@@ -36,6 +36,20 @@ describe('evaluateCondition', () => {
     ['count(result, {# > 0}) == 2', [1, 20, 0], true],
     ['len(filter(result, {# > 5})) == 1', [1, 20], true],
     ['map(result, {# * 2})[1] == 40', [1, 20], true],
+    // asFloat is Go's strconv.ParseFloat: Inf, Infinity and NaN in any case.
+    ['asFloat(result) > 1', 'Inf', true],
+    ['asFloat(result) < 0', '-infinity', true],
+    // expr-lang's ==: NaN equals nothing, not nil, not NaN, not inside an array either.
+    ['result == nil', Number.NaN, false],
+    ['result == result', Number.NaN, false],
+    ['result != nil', Number.NaN, true],
+    ['result == result', [Number.NaN], false],
+    // default and isNil look at the whole result, whatever their first argument (Argo's defaultFunc/isNilFunc).
+    ['default(result[0], 0) == 5', [5], false],
+    ['len(default(result[0], 0)) == 1', [5], true],
+    ['isNil(result.a)', { a: null }, false],
+    ['isNil(0)', null, true],
+    ['default(1, 2) == 5', 5, true],
   ])('%s with %j → %s', (expr, result, want) => {
     expect(evaluateCondition(expr, result)).toBe(want);
   });
@@ -53,6 +67,13 @@ describe('evaluateCondition', () => {
     ['result && true', 1, /expects a bool/],
     ['process.exit(1)', 1, /unknown function|unknown name/],
     ['constructor.constructor("x")()', 1, /unknown name constructor|unknown function|unsupported/],
+    // asInt and asFloat are Go's strconv: the whole string must be a number.
+    ['asInt(result) == 3', '3.5', /strconv.ParseInt: parsing "3.5": invalid syntax/],
+    ['asFloat(result) < 1', '0.5abc', /strconv.ParseFloat: parsing "0.5abc": invalid syntax/],
+    ['asFloat(result) > 1', '1e400', /strconv.ParseFloat: parsing "1e400": value out of range/],
+    ['asFloat(result) > 1', ' 2', /strconv.ParseFloat: parsing " 2": invalid syntax/],
+    ['default(result) == 1', 1, /not enough arguments to call default/],
+    ['isNil(result, 1)', 1, /too many arguments to call isNil/],
   ])('%s fails with a clear error', (expr, result, message) => {
     expect(() => evaluateCondition(expr, result)).toThrow(ExpressionError);
     expect(() => evaluateCondition(expr, result)).toThrow(message);

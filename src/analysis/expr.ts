@@ -5,6 +5,7 @@
 // anything but `result` and the helper functions. Types are checked as expr-lang checks them (comparing
 // a number with a string is an error, not a JavaScript coercion).
 import jsep, { type Expression } from 'jsep';
+import { parseGoFloat, parseGoInt } from './go-strconv.js';
 
 const OPEN_BRACE = 123;
 const PREDICATE = 'Predicate';
@@ -63,6 +64,9 @@ function typeName(v: Value): string {
   return typeof v;
 }
 
+/** Argo Rollouts' helper functions and how many arguments each takes (expr-lang checks the count). */
+const ARITY: Readonly<Record<string, number>> = { len: 1, isNaN: 1, isInf: 1, isNil: 1, default: 2, asInt: 1, asFloat: 1 };
+
 /** The helper functions Argo Rollouts offers conditions. */
 function functions(result: Value): Record<string, Fn> {
   return {
@@ -76,20 +80,22 @@ function functions(result: Value): Record<string, Fn> {
       const n = num(v, 'isInf');
       return n === Infinity || n === -Infinity;
     },
-    isNil: ([v = null]) => v === null,
-    // As in Argo: default(result, d) is d when the measurement produced no value.
-    default: ([v = null, d = null]) => (v === null || result === null ? d : v),
-    asInt: ([v = null]) => {
-      const n = typeof v === 'string' ? Number.parseInt(v, 10) : num(v, 'asInt');
-      if (Number.isNaN(n)) throw new ExpressionError(`asInt cannot convert ${JSON.stringify(v)}`);
-      return Math.trunc(n);
-    },
-    asFloat: ([v = null]) => {
-      const n = typeof v === 'string' ? Number.parseFloat(v) : num(v, 'asFloat');
-      if (typeof v === 'string' && Number.isNaN(n) && v.trim().toLowerCase() !== 'nan') throw new ExpressionError(`asFloat cannot convert ${JSON.stringify(v)}`);
-      return n;
-    },
+    // Argo's isNil and default ignore their first argument and look at the whole result
+    // (isNilFunc/defaultFunc in utils/evaluate/evaluate.go), so `default(result[0], 0)` is the whole result.
+    isNil: () => result === null,
+    default: ([, d = null]) => result ?? d,
+    asInt: ([v = null]) => (typeof v === 'string' ? goConversion(() => parseGoInt(v)) : Math.trunc(num(v, 'asInt'))),
+    asFloat: ([v = null]) => (typeof v === 'string' ? goConversion(() => parseGoFloat(v)) : num(v, 'asFloat')),
   };
+}
+
+/** Runs a strconv conversion, reporting its failure (Go's own text) as an expression error. */
+function goConversion(convert: () => number): number {
+  try {
+    return convert();
+  } catch (err) {
+    throw new ExpressionError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function compare(op: string, a: Value, b: Value): boolean {
@@ -124,9 +130,15 @@ function truthy(v: Value, what: string): boolean {
   return v;
 }
 
-/** Deep equality of JSON values (expr-lang's ==). */
+/**
+ * expr-lang's == (runtime.Equal): numbers by value, so NaN equals nothing, not even nil or NaN; nil
+ * equals only nil; anything else by Go's reflect.DeepEqual, where NaN inside arrays and maps is unequal too.
+ */
 function equal(a: Value, b: Value): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => equal(v, b[i] ?? null));
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && equal(a[k] ?? null, b[k] ?? null));
 }
 
 interface Scope {
@@ -206,7 +218,10 @@ function call(node: Expression, scope: Scope): Value {
   if (name in PREDICATE_FUNCTIONS) return callPredicate(name, node.arguments as Expression[], scope);
   const fn = scope.fns[name];
   if (!fn) throw new ExpressionError(`unknown function ${name || callee.type}`);
-  return fn((node.arguments as Expression[]).map((a) => evalNode(a, scope)));
+  const args = node.arguments as Expression[];
+  const arity = ARITY[name] ?? args.length;
+  if (args.length !== arity) throw new ExpressionError(`${args.length < arity ? 'not enough' : 'too many'} arguments to call ${name}`);
+  return fn(args.map((a) => evalNode(a, scope)));
 }
 
 function unary(op: string, v: Value): Value {

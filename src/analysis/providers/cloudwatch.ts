@@ -3,7 +3,7 @@
 // (`result[0].Values`); the measurement's value is the values as Go prints [][]float64.
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { Metric } from '../../api/rollouts/analysis.js';
-import { parseDuration } from '../../api/duration.js';
+import { goDurationMs } from '../go-duration.js';
 import { sdkConfig, type AwsSettings } from '../../aws/config.js';
 import { instrument, type AwsCallObserver } from '../../aws/instrument.js';
 import type { Value } from '../expr.js';
@@ -62,8 +62,9 @@ export class CloudWatchProvider implements MetricProvider {
   async observe(metric: Metric, ctx: ObserveContext): Promise<Observation> {
     const cw = metric.provider.cloudWatch;
     if (!cw) throw new Error('metric has no cloudWatch provider');
-    const windowMs = parseDuration(cw.interval ?? DEFAULT_WINDOW);
-    if (windowMs === undefined) throw new Error(`invalid cloudWatch interval ${JSON.stringify(cw.interval)}`);
+    // As Argo: an empty interval means the default window, an invalid one is Go's parse error.
+    const interval = cw.interval ?? '';
+    const windowMs = goDurationMs(interval === '' ? DEFAULT_WINDOW : interval);
     const out = await this.client.send(
       new GetMetricDataCommand({
         StartTime: new Date(ctx.now.getTime() - windowMs),

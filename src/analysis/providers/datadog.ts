@@ -5,7 +5,7 @@
 // The Datadog client is imported on first use: loading it costs tens of MiB that most installs never need.
 import type { client, v2 } from '@datadog/datadog-api-client';
 import type { Metric } from '../../api/rollouts/analysis.js';
-import { parseDuration } from '../../api/duration.js';
+import { goDurationMs } from '../go-duration.js';
 import { TransientError, goFloat, isTransientStatus, type MetricProvider, type ObserveContext, type Observation } from './provider.js';
 
 /** Name of the Secret Argo Rollouts reads Datadog credentials from by default. */
@@ -42,10 +42,10 @@ export class DatadogProvider implements MetricProvider {
     if (!dd) throw new Error('metric has no datadog provider');
     const credentials = await this.credentials(dd, ctx.namespace);
     validate(dd);
-    const windowMs = parseDuration(dd.interval ?? DEFAULT_WINDOW);
-    if (windowMs === undefined) throw new Error(`invalid datadog interval ${JSON.stringify(dd.interval)}`);
+    // Argo: Go's time.ParseDuration (its error is the measurement's), truncated to whole seconds.
+    const windowMs = goDurationMs(dd.interval ?? DEFAULT_WINDOW);
     const to = Math.floor(ctx.now.getTime() / 1000);
-    const from = to - Math.floor(windowMs / 1000);
+    const from = to - Math.trunc(windowMs / 1000);
     return (dd.apiVersion ?? 'v1') === 'v1' ? queryV1(credentials, dd.query ?? '', { from, to }) : queryV2(credentials, dd, { from, to });
   }
 
@@ -110,13 +110,32 @@ async function queryV1(credentials: Credentials, query: string, window: { from: 
   const { MetricsApi } = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js');
   const api = new MetricsApi(await configuration(credentials));
   const response = await call(() => api.queryMetrics({ ...window, query }));
-  const points = response.series?.[0]?.pointlist ?? [];
+  const series = goSeries(response.series);
+  const points = series?.[0]?.pointlist ?? [];
+  if (points.length === 0) return { value: JSON.stringify(series), result: null };
   const last = points.at(-1);
-  if (!last) return { value: JSON.stringify(response.series ?? null), result: null };
-  // The client types a point as a pair of numbers; the API sends null for a missing value.
-  const value = (last as unknown[])[1] as number | null | undefined;
-  if (value === undefined || (last as unknown[]).length !== 2) throw new Error('Datapoint does not have 2 values');
-  return value === null ? { value: 'null', result: null } : { value: goFloat(value), result: value };
+  if (last?.length !== 2) throw new Error('Datapoint does not have 2 values');
+  const value = last[1] ?? 0;
+  return { value: goFloat(value), result: value };
+}
+
+/** A v1 series as Argo Rollouts holds it after decoding. */
+interface GoSeries {
+  readonly pointlist: (number[] | null)[] | null;
+}
+
+/**
+ * The series as Argo Rollouts decodes them: only `pointlist`, as `[][]float64`, where Go's JSON leaves a
+ * null value at 0 (so a null last point is 0, not "no data") and a null point stays null. The client
+ * types points as number pairs, but passes the API's nulls through.
+ */
+function goSeries(series: readonly { pointlist?: unknown }[] | undefined): GoSeries[] | null {
+  if (!series) return null;
+  return series.map((s) => {
+    const points = (s as { pointlist?: unknown } | null)?.pointlist;
+    if (!Array.isArray(points)) return { pointlist: null };
+    return { pointlist: points.map((p: unknown) => (Array.isArray(p) ? p.map((v: unknown) => (typeof v === 'number' ? v : 0)) : null)) };
+  });
 }
 
 async function queryV2(credentials: Credentials, dd: DatadogMetric, window: { from: number; to: number }): Promise<Observation> {
