@@ -9,7 +9,7 @@ import { TargetGroupBindingType } from '../src/api/elbv2/targetgroupbinding.js';
 import { CoreTypes } from '../src/api/resource.js';
 import { AWSTargetGroupType, type AWSTargetGroup } from '../src/api/v1alpha1/awstargetgroup.js';
 import { AWSTargetGroupSetType, type AWSTargetGroupSet } from '../src/api/v1alpha1/awstargetgroupset.js';
-import { EksTokenGenerator } from '../src/aws/eks-token.js';
+import { EksTokenGenerator, type EksTokenSource } from '../src/aws/eks-token.js';
 import { registerTargetGroupSetController } from '../src/controllers/awstargetgroupset/index.js';
 import { reconcileTargetGroupSet, type TargetGroupSetDeps } from '../src/controllers/awstargetgroupset/reconciler.js';
 import { KubeClient, type KubeObject } from '../src/kube/client.js';
@@ -85,20 +85,20 @@ async function fixture(serverB = clusterB.server) {
       metadata: { name, namespace: bindingNs, labels: { test: testLabel, ...labels } },
       spec: { targetGroupARN, serviceRef: { name: 'web', port: 80 } },
     } as KubeObject);
-  const createSet = () =>
+  const createSet = (name = 'web', templateLabels: Record<string, string> = { cell: 'web' }) =>
     management.create<AWSTargetGroupSet>(AWSTargetGroupSetType, {
       apiVersion: 'okra.mumo.co/v1alpha1',
       kind: 'AWSTargetGroupSet',
-      metadata: { name: 'web', namespace },
+      metadata: { name, namespace },
       spec: {
         generators: [{ awseks: { clusterSelector: { matchLabels: { app: 'web' } }, bindingSelector: { matchLabels: { test: testLabel } } } }],
-        template: { metadata: { labels: { cell: 'web' } } },
+        template: { metadata: { labels: templateLabels } },
       },
     });
-  const sync = () => reconcileTargetGroupSet(deps, { name: 'web', namespace });
+  const sync = (name = 'web') => reconcileTargetGroupSet(deps, { name, namespace });
   const targetGroups = async () =>
     (await management.list<AWSTargetGroup>(AWSTargetGroupType, { namespace })).items.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
-  const status = async () => (await management.get<AWSTargetGroupSet>(AWSTargetGroupSetType, 'web', namespace))!.status;
+  const status = async (name = 'web') => (await management.get<AWSTargetGroupSet>(AWSTargetGroupSetType, name, namespace))!.status;
   const cleanup = async () => {
     await deleteNamespace(management, namespace);
     await deleteNamespace(clusterA, bindingNs);
@@ -273,6 +273,173 @@ describe('AWSTargetGroupSet', () => {
       expect(f.deps.remote.has(`${f.namespace}/blue`)).toBe(true);
     } finally {
       await manager.stop();
+    }
+    await f.cleanup();
+  });
+
+  it('lists its clusters once per pass: its own status write starts no new pass, a spec change still does at once', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+    // Every request to cluster blue waits for a token for over a second, so every pass moves
+    // lastSyncTime (whole seconds) and writes status.
+    const tokens = new EksTokenGenerator(awsSettings());
+    const slowTokens: EksTokenSource = {
+      token: async (cluster, role) => {
+        await new Promise((r) => setTimeout(r, 1_100));
+        return tokens.token(cluster, role);
+      },
+    };
+    let lists = 0;
+    const remote = new RemoteClusters({ eksTokens: slowTokens }, () => (info) => { if (info.verb === 'list') lists++; });
+    const manager = new Manager({ client: management, log: silentLogger() });
+    registerTargetGroupSetController(manager, { remote, backoff: f.deps.backoff, events: f.events, clock: systemClock }, f.namespace);
+    await manager.start();
+    try {
+      await f.createSet();
+      await vi.waitFor(async () => { expect(await f.targetGroups()).toHaveLength(1); }, { timeout: 10_000, interval: 100 });
+      // Creating the AWSTargetGroup queues one more pass (its watch); let that one finish.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const settled = lists;
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(lists).toBe(settled);
+
+      await management.mergePatch(AWSTargetGroupSetType, { name: 'web', namespace: f.namespace }, { spec: { template: { metadata: { labels: { cell: 'web2' } } } } });
+      await vi.waitFor(async () => { expect((await f.targetGroups())[0]?.metadata.labels?.cell).toBe('web2'); }, { timeout: 3_000, interval: 50 });
+      expect(lists).toBeGreaterThan(settled);
+    } finally {
+      await manager.stop();
+      remote.close();
+    }
+    await f.cleanup();
+  }, 30_000);
+
+  it('never takes over an AWSTargetGroup another set or a person owns, and names it in status and a Warning', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-blue', '1111'));
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    const web = await f.createSet('web', { cell: 'web' });
+    await f.createSet('web-canary', { cell: 'canary' });
+    await f.sync('web');
+    const before = await f.targetGroups();
+    expect(before.map((t) => [t.metadata.name, t.metadata.labels?.cell])).toEqual([
+      [`blue-${f.bindingNs}-web`, 'web'],
+      [`green-${f.bindingNs}-web`, 'web'],
+    ]);
+
+    // Both sets select the same clusters and bindings: the second must leave the first's objects alone,
+    // however often both run (before, each pass flipped the labels and owner, moving traffic between Cells).
+    for (let i = 0; i < 2; i++) {
+      await f.sync('web-canary');
+      await f.sync('web');
+    }
+    const after = await f.targetGroups();
+    expect(after.map((t) => [t.metadata.name, t.metadata.resourceVersion, t.metadata.labels?.cell])).toEqual(
+      before.map((t) => [t.metadata.name, t.metadata.resourceVersion, 'web']),
+    );
+    expect(after.every((t) => t.metadata.ownerReferences?.map((o) => o.uid).join() === web.metadata.uid)).toBe(true);
+    const canary = await f.status('web-canary');
+    expect(canary?.clusters?.map((c) => [c.name, c.targetGroups, c.skipped?.[0]?.reason])).toEqual([
+      ['blue', 0, expect.stringContaining(`AWSTargetGroup blue-${f.bindingNs}-web belongs to AWSTargetGroupSet web,`) as unknown],
+      ['green', 0, expect.stringContaining(`AWSTargetGroup green-${f.bindingNs}-web belongs to AWSTargetGroupSet web,`) as unknown],
+    ]);
+    const warnings = f.events.events.filter((e) => e.object === 'AWSTargetGroupSet/web-canary' && e.type === 'Warning');
+    // One per cluster, on the first refusal only.
+    expect(warnings.map((e) => [e.reason, e.message])).toEqual(['blue', 'green'].map((c) => [
+      'BindingSkipped',
+      expect.stringContaining(`${c} ${f.bindingNs}/web: AWSTargetGroup ${c}-${f.bindingNs}-web belongs to AWSTargetGroupSet web`) as unknown,
+    ]));
+
+    // One made by hand (no set label) is refused the same way, and left exactly as it was.
+    const handMade = await management.create<AWSTargetGroup>(AWSTargetGroupType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'AWSTargetGroup',
+      metadata: { name: `blue-${f.bindingNs}-api`, namespace: f.namespace, labels: { cell: 'by-hand' } },
+      spec: { arn: arn('by-hand', '9999') },
+    });
+    await f.binding(clusterA, 'api', { 'okra.mumo.co/version': '1.0.0' }, arn('api', '3333'));
+    await f.sync('web');
+    const kept = (await f.targetGroups()).find((t) => t.metadata.name === `blue-${f.bindingNs}-api`);
+    expect(kept?.metadata.resourceVersion).toBe(handMade.metadata.resourceVersion);
+    expect((await f.status('web'))?.clusters?.find((c) => c.name === 'blue')?.skipped).toEqual([
+      { binding: `${f.bindingNs}/api`, reason: expect.stringContaining(`AWSTargetGroup blue-${f.bindingNs}-api exists and belongs to no AWSTargetGroupSet`) as unknown },
+    ]);
+    await f.cleanup();
+  });
+
+  it('reports a template label the API server would refuse as an invalid spec, with a Warning, and writes nothing', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+    await f.createSet('web', { cell: 'web app' });
+    await expect(f.sync()).rejects.toThrow(/not a valid label value/);
+    expect(await f.targetGroups()).toEqual([]);
+    const status = await f.status();
+    const message = 'spec.template.metadata.labels.cell: "web app" is not a valid label value (empty, or at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit)';
+    expect(status?.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message });
+    expect(f.events.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'InvalidSpec', message })]);
+    await f.cleanup();
+  });
+
+  it('names an AWSTargetGroup the API server refuses, with its message, and still makes every other write', async () => {
+    const f = await fixture();
+    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+    await f.binding(clusterA, 'old', { 'okra.mumo.co/version': '1.0.0' }, arn('old', '3333'));
+    await f.createSet();
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-old`, `blue-${f.bindingNs}-web`]);
+
+    // An admission policy in this namespace refuses target groups of another AWS account.
+    const policy = `tgset-${f.namespace}`;
+    const denied = 'target groups of account 999999999999 are not allowed here';
+    await kubectl('management', ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingAdmissionPolicy',
+          metadata: { name: policy },
+          spec: {
+            failurePolicy: 'Fail',
+            matchConstraints: { resourceRules: [{ apiGroups: ['okra.mumo.co'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['awstargetgroups'] }] },
+            validations: [{ expression: "!object.spec.arn.contains(':999999999999:')", message: denied }],
+          },
+        },
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingAdmissionPolicyBinding',
+          metadata: { name: policy },
+          spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': f.namespace } } } },
+        },
+      ],
+    }));
+    try {
+      const foreignArn = 'arn:aws:elasticloadbalancing:us-east-1:999999999999:targetgroup/foreign/4444';
+      const probe = { apiVersion: 'okra.mumo.co/v1alpha1', kind: 'AWSTargetGroup', metadata: { name: 'probe', namespace: f.namespace }, spec: { arn: foreignArn } };
+      await vi.waitFor(async () => { await expect(management.create(AWSTargetGroupType, probe, { dryRun: true })).rejects.toThrow(denied); }, { timeout: 10_000, interval: 200 });
+
+      await f.binding(clusterA, 'foreign', { 'okra.mumo.co/version': '1.0.0' }, foreignArn);
+      await clusterA.delete(TargetGroupBindingType, { name: 'old', namespace: f.bindingNs });
+      await clusterA.mergePatch(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs }, { metadata: { labels: { 'okra.mumo.co/version': '1.1.0' } } });
+      await f.sync();
+
+      const tgs = await f.targetGroups();
+      expect(tgs.map((t) => [t.metadata.name, t.metadata.labels?.['okra.mumo.co/version']])).toEqual([[`blue-${f.bindingNs}-web`, '1.1.0']]);
+      const status = await f.status();
+      const refused = `AWSTargetGroup blue-${f.bindingNs}-foreign was refused: `;
+      expect(status?.clusters?.find((c) => c.name === 'blue')).toEqual({
+        name: 'blue',
+        targetGroups: 1,
+        skipped: [{ binding: `${f.bindingNs}/foreign`, reason: expect.stringMatching(new RegExp(`^${refused}.*${denied}`)) as unknown }],
+      });
+      expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'WriteFailed', message: expect.stringContaining(`could not apply AWSTargetGroup blue-${f.bindingNs}-foreign`) as unknown });
+      const warning = (): unknown => expect.objectContaining({ type: 'Warning', reason: 'BindingSkipped', message: expect.stringContaining(denied) as unknown });
+      expect(f.events.events.filter((e) => e.type === 'Warning')).toEqual([warning()]);
+
+      // Still refused on the next pass: reported once, not again.
+      await f.sync();
+      expect(f.events.events.filter((e) => e.type === 'Warning')).toEqual([warning()]);
+    } finally {
+      await kubectl('management', ['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--ignore-not-found']);
     }
     await f.cleanup();
   });

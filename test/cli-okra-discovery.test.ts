@@ -46,8 +46,51 @@ describe('okra create cluster', () => {
   it('writes one Secret per ACTIVE cluster with the tags', async () => {
     const run = await okra('create', 'cluster', '--awseks-cluster-tags', `app=${tag}`);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n')).toEqual([`cluster secret "blue-${tag}" applied in ${ns}`, `cluster secret "green-${tag}" applied in ${ns}`]);
+    expect(run.stdout.trim().split('\n')).toEqual([`cluster secret "blue-${tag}" created in ${ns}`, `cluster secret "green-${tag}" created in ${ns}`]);
     expect(readArgoCdCluster((await client.get<SecretObject>(CoreTypes.secret, `green-${tag}`, ns))!).name).toBe(`green-${tag}`);
+  });
+
+  it('never overwrites an existing Secret (a ClusterSet\'s or one Argo CD made), says so, and exits 0', async () => {
+    const own = await createNamespace(client, 'cli-exists');
+    const cs = await client.create(ClusterSetType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'ClusterSet',
+      metadata: { name: 'web', namespace: own },
+      spec: { generators: [{ awseks: { selector: { matchTags: { app: tag } } } }], template: { metadata: { labels: {} } } },
+    } as KubeObject);
+    // blue: what the ClusterSet wrote (the same data okra would write, plus its label and owner).
+    const dry = await runCli('okra', ['-n', own, 'create', 'cluster', '--awseks-cluster-name', `blue-${tag}`, '--dry-run'], env());
+    const [desired] = parseAllDocuments(dry.stdout).map((d) => d.toJS() as SecretObject);
+    const owner = { apiVersion: 'okra.mumo.co/v1alpha1', kind: 'ClusterSet', name: 'web', uid: cs.metadata.uid ?? '', controller: true };
+    const blue = await client.create<SecretObject>(CoreTypes.secret, {
+      ...desired!,
+      metadata: { ...desired!.metadata, labels: { ...desired!.metadata.labels, 'okra.mumo.co/clusterset': 'web' }, ownerReferences: [owner] },
+    });
+    // green: made by `argocd cluster add`, pointing somewhere else.
+    const b64 = (v: string) => Buffer.from(v).toString('base64');
+    const green = await client.create<SecretObject>(CoreTypes.secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `green-${tag}`, namespace: own, labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      data: { name: b64('green-by-argocd'), server: b64('https://green.example'), config: b64('{"bearerToken":"t"}') },
+    });
+
+    const run = await runCli('okra', ['-n', own, 'create', 'cluster', '--awseks-cluster-tags', `app=${tag}`], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      `cluster secret "blue-${tag}" already exists in ${own}: left unchanged`,
+      `cluster secret "green-${tag}" already exists in ${own}: left unchanged; it differs from what okra would write: delete it first to replace it`,
+    ]);
+    for (const before of [blue, green]) {
+      const after = await client.get<SecretObject>(CoreTypes.secret, before.metadata.name ?? '', own);
+      expect(after?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    }
+    const kept = await client.get<SecretObject>(CoreTypes.secret, `blue-${tag}`, own);
+    expect(kept?.metadata.labels?.['okra.mumo.co/clusterset']).toBe('web');
+    expect(kept?.metadata.ownerReferences).toEqual([owner]);
+    expect(readArgoCdCluster((await client.get<SecretObject>(CoreTypes.secret, `green-${tag}`, own))!).name).toBe('green-by-argocd');
+    await deleteNamespace(client, own);
   });
 
   it('fails with one actionable line and exit code 5 for a cluster that does not exist', async () => {

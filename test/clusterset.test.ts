@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { CoreTypes } from '../src/api/resource.js';
 import { ClusterSetType, type ClusterSet } from '../src/api/v1alpha1/clusterset.js';
 import { sdkConfig } from '../src/aws/config.js';
-import { SdkEks } from '../src/aws/eks.js';
+import { SdkEks, type EksPort } from '../src/aws/eks.js';
 import { registerClusterSetController } from '../src/controllers/clusterset/index.js';
 import { reconcileClusterSet, type ClusterSetDeps } from '../src/controllers/clusterset/reconciler.js';
 import type { SecretObject } from '../src/kube/remote.js';
@@ -290,4 +290,39 @@ describe('ClusterSet controller', () => {
       await manager.stop();
     }
   });
+
+  it('lists EKS once per pass: its own status write starts no new pass, a spec change still does at once', async () => {
+    const f = await fixture();
+    await f.createCluster('blue', { app: 'web' });
+    // Every pass takes over a second, so each moves lastSyncTime (whole seconds) and writes status.
+    const slowEks = (region: string): EksPort => {
+      const eks = new SdkEks({ ...awsSettings(region), endpoint: proxy.endpoint });
+      return {
+        listClusterNames: () => eks.listClusterNames(),
+        describeCluster: async (name) => {
+          await new Promise((r) => setTimeout(r, 1_100));
+          return eks.describeCluster(name);
+        },
+      };
+    };
+    const listings = () => proxy.seen.filter((r) => r.method === 'GET' && r.path === '/clusters').length;
+    const manager = new Manager({ client, log: silentLogger() });
+    registerClusterSetController(manager, { eks: slowEks, defaultRegion: f.region, events: f.events, clock: systemClock }, f.namespace);
+    await manager.start();
+    try {
+      await createClusterSet(f.namespace, { syncInterval: '1h' });
+      await vi.waitFor(async () => { expect(names(await f.secrets())).toEqual(['blue']); }, { timeout: 10_000, interval: 100 });
+      // Creating the Secret queues one more pass (its watch); let that one finish.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const settled = listings();
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(listings()).toBe(settled);
+
+      await client.mergePatch(ClusterSetType, { name: 'web', namespace: f.namespace }, { spec: { template: { metadata: { labels: { team: 'z' } } } } });
+      await vi.waitFor(async () => { expect((await f.secrets())[0]?.metadata.labels?.team).toBe('z'); }, { timeout: 3_000, interval: 50 });
+      expect(listings()).toBeGreaterThan(settled);
+    } finally {
+      await manager.stop();
+    }
+  }, 30_000);
 });

@@ -5,7 +5,23 @@ import type { Condition, ObjectMeta } from '../api/schema.js';
 import type { KubeClient } from '../kube/client.js';
 import { TerminalError } from '../runtime/errors.js';
 import type { EventRecorder } from '../runtime/events.js';
-import { patchStatusIfChanged, setCondition } from '../runtime/status.js';
+import { jsonEqual, patchStatusIfChanged, setCondition } from '../runtime/status.js';
+
+/** The metadata a pass reads from its root object: anything else an update changes (status) needs no pass. */
+interface PassInputs {
+  metadata: Pick<ObjectMeta, 'generation' | 'labels' | 'annotations' | 'finalizers' | 'deletionTimestamp'>;
+}
+
+/**
+ * True when an update changed only status (usually the echo of the controller's own status write): such
+ * an update needs no pass. Without it, a pass that moves lastSyncTime queues the next one at once, so AWS
+ * or the workload clusters are listed back to back instead of once per syncInterval, and error backoff
+ * never applies.
+ */
+export function statusOnlyUpdate(next: PassInputs, old: PassInputs): boolean {
+  const inputs = ({ metadata: m }: PassInputs): unknown => [m.generation, m.labels, m.annotations, m.finalizers, m.deletionTimestamp];
+  return jsonEqual(inputs(next), inputs(old));
+}
 
 /** The status fields every okra kind shares. */
 export interface SyncStatus {

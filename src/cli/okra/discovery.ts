@@ -13,6 +13,8 @@ import { reconcileTargetGroupSet } from '../../controllers/awstargetgroupset/rec
 import { buildClusterSecret, matchesTags, notReadyReason } from '../../controllers/clusterset/plan.js';
 import { reconcileClusterSet } from '../../controllers/clusterset/reconciler.js';
 import type { PassResult } from '../../controllers/clusterset/status.js';
+import type { KubeClient } from '../../kube/client.js';
+import { isAlreadyExists } from '../../kube/errors.js';
 import { parseClusterSecret, RemoteClusters, type SecretObject } from '../../kube/remote.js';
 import { KeyedBackoff } from '../../runtime/backoff.js';
 import { systemClock } from '../../runtime/clock.js';
@@ -79,10 +81,37 @@ async function createCluster(g: GlobalOptions, opts: CreateClusterOptions): Prom
     return;
   }
   const client = kubeClient(g);
-  for (const secret of secrets) {
-    await client.apply(CoreTypes.secret, secret, { fieldManager: FIELD_MANAGER });
-    process.stdout.write(`cluster secret "${secret.metadata.name ?? ''}" applied in ${namespace}\n`);
+  for (const secret of secrets) process.stdout.write(`${await createSecret(client, secret)}\n`);
+}
+
+/**
+ * Creates the Secret unless one of that name exists, and says which. An existing Secret is never
+ * overwritten: it may be a ClusterSet's (whose labels and owner a write would strip) or one `argocd
+ * cluster add` made. As in the original okra, an existing Secret counts as no change, so a CI job can
+ * run the command again (exit 0).
+ */
+async function createSecret(client: KubeClient, secret: SecretObject): Promise<string> {
+  const { name = '', namespace = '' } = secret.metadata;
+  try {
+    await client.create(CoreTypes.secret, secret, { fieldManager: FIELD_MANAGER });
+    return `cluster secret "${name}" created in ${namespace}`;
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
   }
+  const existing = await client.get<SecretObject>(CoreTypes.secret, name, namespace);
+  const differs = existing !== undefined && !sameClusterSecret(existing, secret);
+  const hint = differs ? '; it differs from what okra would write: delete it first to replace it' : '';
+  return `cluster secret "${name}" already exists in ${namespace}: left unchanged${hint}`;
+}
+
+/** True when `existing` holds the data and labels okra would write. */
+function sameClusterSecret(existing: SecretObject, desired: SecretObject): boolean {
+  const labelsKept = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => existing.metadata.labels?.[k] === v);
+  return labelsKept && JSON.stringify(sortedEntries(existing.data)) === JSON.stringify(sortedEntries(desired.data));
+}
+
+function sortedEntries(data: Readonly<Record<string, string>> | undefined): [string, string][] {
+  return Object.entries(data ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** An EKS token source that only needs an AWS region once a Secret actually uses awsAuthConfig. */
@@ -136,7 +165,7 @@ export function registerDiscoverySync(sync: Command): void {
         },
         { name: opts.name, namespace: namespaceOf(g) },
       );
-      if (result.plan) printTargetGroupPlan(result.plan, opts.dryRun === true);
+      if (result.plan) printTargetGroupPlan(result.plan, opts.dryRun === true, result.failedWrites ?? []);
     });
 }
 
@@ -151,19 +180,20 @@ function printClusterSetPass(pass: PassResult, dryRun: boolean): void {
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
 
-function printTargetGroupPlan(plan: TargetGroupPlan, dryRun: boolean): void {
+function printTargetGroupPlan(plan: TargetGroupPlan, dryRun: boolean, failedWrites: readonly string[]): void {
   const suffix = dryRun ? ' (dry run)' : '';
   const lines = [
     ...plan.apply.map((tg) => `awstargetgroup/${tg.metadata.name ?? ''} applied${suffix}`),
     ...plan.delete.map((tg) => `awstargetgroup/${tg.metadata.name ?? ''} deleted${suffix}`),
+    ...failedWrites,
     ...plan.clusters.flatMap((c) => [
       ...(c.error ? [`cluster ${c.name}: ${c.error}`] : []),
       ...(c.skipped ?? []).map((s) => `cluster ${c.name} binding ${s.binding} skipped: ${s.reason}`),
     ]),
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);
-  // A cluster that could not be listed fails the run, so CI notices.
-  if (plan.clusters.some((c) => c.error)) process.exitCode = ExitCode.error;
+  // A cluster that could not be listed, or a write the API server refused, fails the run, so CI notices.
+  if (plan.clusters.some((c) => c.error) || failedWrites.length > 0) process.exitCode = ExitCode.error;
 }
 
 /** Registers `get targetgroupbindings` and `get awstargetgroups`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TargetGroupBinding } from '../../api/elbv2/targetgroupbinding.js';
 import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import type { AWSTargetGroupSet } from '../../api/v1alpha1/awstargetgroupset.js';
-import { desiredTargetGroup, planTargetGroups, type ClusterListing } from './plan.js';
+import { desiredTargetGroup, isLabelKey, planTargetGroups, validateTargetGroupSet, withFailedWrites, type ClusterListing } from './plan.js';
 
 const ARN = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
 
@@ -143,5 +143,77 @@ describe('planTargetGroups never deletes what it did not see go', () => {
     expect(plan.apply).toEqual([]);
     expect(plan.delete).toEqual([]);
     expect(plan.clusters.find((c) => c.name === 'blue')?.skipped?.[0]?.reason).toContain('already mirrors blue-team:web/x');
+  });
+});
+
+describe('planTargetGroups never takes over an AWSTargetGroup it does not own', () => {
+  const other: AWSTargetGroupSet = { ...set, metadata: { name: 'web-canary', namespace: 'okra', uid: 'other-uid' }, spec: { ...set.spec, template: { metadata: { labels: { cell: 'canary' } } } } };
+  const byHand = (tg: AWSTargetGroup): AWSTargetGroup => {
+    const { 'okra.mumo.co/awstargetgroupset': _owner, ...labels } = tg.metadata.labels ?? {};
+    return { ...tg, metadata: { ...tg.metadata, labels, ownerReferences: [] } };
+  };
+  const theirs = desiredTargetGroup(other, 'blue', tgb('web'));
+  const ownedBy = (tg: AWSTargetGroup, owner: string): AWSTargetGroup => ({ ...tg, metadata: { ...tg.metadata, labels: { ...tg.metadata.labels, 'okra.mumo.co/awstargetgroupset': owner } } });
+  const cases: { name: string; existing: AWSTargetGroup[]; reason: string }[] = [
+    { name: 'one another set owns (same cluster and binding)', existing: [theirs], reason: 'AWSTargetGroup blue-default-web belongs to AWSTargetGroupSet web-canary' },
+    { name: 'one another set owns, identical to ours but for the owner', existing: [ownedBy(existingFrom('blue', tgb('web')), 'web-canary')], reason: 'belongs to AWSTargetGroupSet web-canary' },
+    { name: 'one no set owns (made by hand)', existing: [byHand(desiredTargetGroup(set, 'blue', tgb('web')))], reason: 'AWSTargetGroup blue-default-web exists and belongs to no AWSTargetGroupSet' },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.name}, names it, and neither writes nor deletes it`, () => {
+      const plan = planTargetGroups({ set, listings: [ok('blue', tgb('web'))], existing: c.existing });
+      expect(plan.apply).toEqual([]);
+      expect(plan.delete).toEqual([]);
+      expect(plan.clusters).toEqual([{ name: 'blue', targetGroups: 0, skipped: [{ binding: 'default/web', reason: expect.stringContaining(c.reason) as unknown }] }]);
+    });
+  }
+
+  it('still mirrors its other bindings, and deletes only its own objects', () => {
+    const gone = existingFrom('blue', tgb('gone'));
+    const theirsGone = desiredTargetGroup(other, 'blue', tgb('gone2'));
+    const plan = planTargetGroups({ set, listings: [ok('blue', tgb('web'), tgb('api'))], existing: [theirs, gone, theirsGone] });
+    expect(plan.apply.map((tg) => tg.metadata.name)).toEqual(['blue-default-api']);
+    expect(plan.delete.map((tg) => tg.metadata.name)).toEqual(['blue-default-gone']);
+  });
+});
+
+describe('withFailedWrites', () => {
+  it('names a refused apply with its binding and the API server message, and drops a failed delete', () => {
+    const existing = [existingFrom('blue', tgb('old'))];
+    const plan = planTargetGroups({ set, listings: [ok('blue', tgb('web'), tgb('api'))], existing });
+    const done = withFailedWrites(plan, {
+      failedApplies: new Map([['blue-default-web', 'admission denied: no']]),
+      failedDeletes: new Map([['blue-default-old', 'forbidden']]),
+    });
+    expect(done.apply.map((tg) => tg.metadata.name)).toEqual(['blue-default-api']);
+    expect(done.delete).toEqual([]);
+    expect(done.clusters).toEqual([
+      { name: 'blue', targetGroups: 1, skipped: [{ binding: 'default/web', reason: 'AWSTargetGroup blue-default-web was refused: admission denied: no' }] },
+    ]);
+  });
+});
+
+describe('validateTargetGroupSet', () => {
+  const withLabels = (labels: Record<string, string>, name = 'web') => validateTargetGroupSet({ metadata: { name }, spec: { ...set.spec, template: { metadata: { labels } } } });
+  const cases: { labels: Record<string, string>; name?: string; problem: RegExp | undefined }[] = [
+    { labels: { cell: 'web', 'example.com/tier': 'front_end.1', empty: '' }, problem: undefined },
+    { labels: { cell: 'web app' }, problem: /^spec\.template\.metadata\.labels\.cell: "web app" is not a valid label value/ },
+    { labels: { cell: 'x'.repeat(64) }, problem: /labels\.cell: "x{64}" is not a valid label value/ },
+    { labels: { cell: '-web' }, problem: /is not a valid label value/ },
+    { labels: { 'bad key': 'x' }, problem: /^spec\.template\.metadata\.labels: "bad key" is not a valid label key/ },
+    { labels: { 'Example.com/x': 'y' }, problem: /is not a valid label key/ },
+    { labels: {}, name: 'n'.repeat(64), problem: /^metadata\.name n{64} is longer than 63 characters/ },
+  ];
+  for (const c of cases) {
+    it(`${JSON.stringify(c.labels)}${c.name ? ` named ${c.name.length} characters` : ''} → ${c.problem ? 'refused' : 'valid'}`, () => {
+      const problem = withLabels(c.labels, c.name);
+      if (c.problem) expect(problem).toMatch(c.problem);
+      else expect(problem).toBeUndefined();
+    });
+  }
+
+  it('isLabelKey follows the Kubernetes rules', () => {
+    expect(['a', 'app.kubernetes.io/name', 'okra.mumo.co/version', 'a'.repeat(63)].every(isLabelKey)).toBe(true);
+    expect(['', '/a', 'a/', 'A_B.example/x', 'a'.repeat(64), 'a/b/c', '-a'].some(isLabelKey)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // AWSTargetGroupSet decisions, pure: the AWSTargetGroup each TargetGroupBinding becomes, which bindings
 // are skipped and why, and which AWSTargetGroups to delete. A cluster that could not be listed keeps
-// every AWSTargetGroup it had.
+// every AWSTargetGroup it had, and an AWSTargetGroup this set does not own is never written.
 import { parseDuration } from '../../api/duration.js';
 import type { TargetGroupBinding } from '../../api/elbv2/targetgroupbinding.js';
 import {
@@ -14,7 +14,7 @@ import {
 import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import type { AWSTargetGroupSet, AWSTargetGroupSetSpec, AWSTargetGroupSetStatus } from '../../api/v1alpha1/awstargetgroupset.js';
 import { canonical } from '../../runtime/status.js';
-import { dnsName, labelValue, shortHash } from '../names.js';
+import { dnsName, isLabelValue, labelValue, shortHash } from '../names.js';
 
 /** Default re-listing interval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 60_000;
@@ -30,19 +30,56 @@ export type ClusterListing =
 /** One cluster's entry in the status. */
 export type ClusterResult = NonNullable<AWSTargetGroupSetStatus['clusters']>[number];
 
+/** Where an applied AWSTargetGroup comes from, to name a failed write in its cluster's status. */
+export interface TargetGroupSource {
+  readonly cluster: string;
+  /** namespace/name of the binding. */
+  readonly binding: string;
+}
+
 /** What a pass must do. */
 export interface TargetGroupPlan {
   readonly apply: readonly AWSTargetGroup[];
   readonly delete: readonly AWSTargetGroup[];
   readonly clusters: readonly ClusterResult[];
+  /** The cluster and binding of every AWSTargetGroup in `apply`, by name. */
+  readonly sources: ReadonlyMap<string, TargetGroupSource>;
 }
 
-/** Returns why a spec cannot be acted on, or undefined. */
-export function validateTargetGroupSet(spec: AWSTargetGroupSetSpec): string | undefined {
+/** Returns why a set cannot be acted on, or undefined. */
+export function validateTargetGroupSet(set: Pick<AWSTargetGroupSet, 'metadata' | 'spec'>): string | undefined {
+  const { spec } = set;
   const index = spec.generators.findIndex((g) => g.awseks === undefined);
   if (index >= 0) return `spec.generators[${index}] has no awseks generator`;
   if (spec.syncInterval !== undefined && parseDuration(spec.syncInterval) === undefined) {
     return `spec.syncInterval ${JSON.stringify(spec.syncInterval)} is not a duration (for example 30s or 5m)`;
+  }
+  // The set's name is the value of the owner label on every AWSTargetGroup: the API server would
+  // refuse each of them.
+  const name = set.metadata.name ?? '';
+  if (!isLabelValue(name)) return `metadata.name ${name} is longer than 63 characters, too long for the ${TARGETGROUPSET_LABEL} label on its AWSTargetGroups`;
+  return templateLabelProblem(spec.template?.metadata?.labels ?? {});
+}
+
+// Kubernetes label keys: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters.
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** True when `key` may be used as a label key. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/** Template labels land on every AWSTargetGroup: one the API server would refuse is a spec error. */
+function templateLabelProblem(labels: Readonly<Record<string, string>>): string | undefined {
+  const rules = 'at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit';
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key)) return `spec.template.metadata.labels: ${JSON.stringify(key)} is not a valid label key (an optional DNS prefix and /, then ${rules})`;
+    if (!isLabelValue(value)) return `spec.template.metadata.labels.${key}: ${JSON.stringify(value)} is not a valid label value (empty, or ${rules})`;
   }
   return undefined;
 }
@@ -110,7 +147,10 @@ interface PlanInput {
   readonly set: AWSTargetGroupSet;
   /** Every cluster the set selects, listed or not. */
   readonly listings: readonly ClusterListing[];
-  /** AWSTargetGroups this set owns now. */
+  /**
+   * Every AWSTargetGroup in the set's namespace, whoever owns it: a name this set would write may
+   * already belong to another set or to someone who created it by hand.
+   */
   readonly existing: readonly AWSTargetGroup[];
   /** The listings cover only some of the set's clusters (okra sync --cluster-name): delete nothing outside them. */
   readonly partial?: boolean;
@@ -123,10 +163,16 @@ interface Candidate {
   readonly desired: AWSTargetGroup;
 }
 
+/** True when `tg` is one of this set's AWSTargetGroups (the set label is how the original okra marks them). */
+export function ownedBySet(tg: AWSTargetGroup, set: AWSTargetGroupSet): boolean {
+  return tg.metadata.labels?.[TARGETGROUPSET_LABEL] === set.metadata.name;
+}
+
 /** Decides which AWSTargetGroups to apply and delete. */
 export function planTargetGroups({ set, listings, existing, partial = false }: PlanInput): TargetGroupPlan {
   const versionLabel = set.spec.versionLabel ?? VERSION_LABEL;
-  const current = new Map(existing.map((tg) => [tg.metadata.name ?? '', tg]));
+  const owned = existing.filter((tg) => ownedBySet(tg, set));
+  const byName = new Map(existing.map((tg) => [tg.metadata.name ?? '', tg]));
   const candidates: Candidate[] = [];
   const skipped = new Map<string, { binding: string; reason: string }[]>();
   /** Names that must survive this pass untouched: a binding we skip still has its AWSTargetGroup. */
@@ -142,14 +188,14 @@ export function planTargetGroups({ set, listings, existing, partial = false }: P
       else candidates.push({ cluster: listing.cluster, binding, desired: desiredTargetGroup(set, listing.cluster, binding) });
     }
   }
-  const wanted = new Map<string, AWSTargetGroup>();
+  const wanted = new Map<string, Candidate>();
   for (const [name, group] of groupByName(candidates)) {
-    const clash = collision(group, current.get(name));
+    const clash = collision(set, group, byName.get(name));
     if (clash) for (const c of group) skip(c, clash);
-    else if (group[0]) wanted.set(name, group[0].desired);
+    else if (group[0]) wanted.set(name, group[0]);
   }
-  const apply = [...wanted.values()].filter((tg) => {
-    const have = current.get(tg.metadata.name ?? '');
+  const apply = [...wanted.values()].map((c) => c.desired).filter((tg) => {
+    const have = byName.get(tg.metadata.name ?? '');
     return !have || !targetGroupUpToDate(have, tg);
   });
   // Delete only what a complete listing of its cluster no longer has, or what belongs to a cluster the
@@ -157,18 +203,51 @@ export function planTargetGroups({ set, listings, existing, partial = false }: P
   // that is skipped (a typo in a live binding must not pull its traffic).
   const unreachable = listings.filter((l) => !l.ok).map((l) => l.cluster);
   const listed = listings.filter((l) => l.ok).map((l) => l.cluster);
-  const toDelete = existing.filter((tg) => {
+  const toDelete = owned.filter((tg) => {
     const name = tg.metadata.name ?? '';
     if (wanted.has(name) || kept.has(name) || unreachable.some((c) => fromCluster(tg, c))) return false;
     return !partial || listed.some((c) => fromCluster(tg, c));
   });
   const clusters = listings.map((listing): ClusterResult => {
-    if (!listing.ok) return { name: listing.cluster, targetGroups: existing.filter((tg) => fromCluster(tg, listing.cluster)).length, error: listing.error };
+    if (!listing.ok) return { name: listing.cluster, targetGroups: owned.filter((tg) => fromCluster(tg, listing.cluster)).length, error: listing.error };
     const skips = skipped.get(listing.cluster) ?? [];
-    const count = [...wanted.values()].filter((tg) => fromCluster(tg, listing.cluster)).length;
+    const count = [...wanted.values()].filter((c) => c.cluster === listing.cluster).length;
     return { name: listing.cluster, targetGroups: count, ...(skips.length > 0 ? { skipped: skips } : {}) };
   });
-  return { apply, delete: toDelete, clusters: clusters.sort((a, b) => a.name.localeCompare(b.name)) };
+  const sources = new Map(apply.map((tg) => [tg.metadata.name ?? '', sourceOf(wanted.get(tg.metadata.name ?? ''))]));
+  return { apply, delete: toDelete, clusters: clusters.sort((a, b) => a.name.localeCompare(b.name)), sources };
+}
+
+function sourceOf(c: Candidate | undefined): TargetGroupSource {
+  return { cluster: c?.cluster ?? '', binding: c ? bindingRef(c.binding) : '' };
+}
+
+/** Writes the API server refused, by AWSTargetGroup name, with its message. */
+export interface FailedWrites {
+  readonly failedApplies: ReadonlyMap<string, string>;
+  readonly failedDeletes: ReadonlyMap<string, string>;
+}
+
+/**
+ * The plan as it was carried out: an AWSTargetGroup the API server refused is not counted for its
+ * cluster, and its binding is named with the server's message, as any other binding that could not be
+ * mirrored; a delete that failed is no longer listed as done.
+ */
+export function withFailedWrites(plan: TargetGroupPlan, { failedApplies: failed, failedDeletes }: FailedWrites): TargetGroupPlan {
+  const deleted = plan.delete.filter((tg) => !failedDeletes.has(tg.metadata.name ?? ''));
+  if (failed.size === 0) return { ...plan, delete: deleted };
+  const byCluster = new Map<string, { binding: string; reason: string }[]>();
+  for (const [name, message] of failed) {
+    const source = plan.sources.get(name);
+    if (!source) continue;
+    byCluster.set(source.cluster, [...(byCluster.get(source.cluster) ?? []), { binding: source.binding, reason: `AWSTargetGroup ${name} was refused: ${message}` }]);
+  }
+  const clusters = plan.clusters.map((c): ClusterResult => {
+    const refused = byCluster.get(c.name) ?? [];
+    if (refused.length === 0) return c;
+    return { ...c, targetGroups: c.targetGroups - refused.length, skipped: [...(c.skipped ?? []), ...refused] };
+  });
+  return { ...plan, apply: plan.apply.filter((tg) => !failed.has(tg.metadata.name ?? '')), delete: deleted, clusters };
 }
 
 function bindingRef(binding: TargetGroupBinding): string {
@@ -186,18 +265,30 @@ function groupByName(candidates: readonly Candidate[]): Map<string, Candidate[]>
 
 /**
  * Why bindings that map to one AWSTargetGroup name cannot have it, or undefined. Names join cluster,
- * namespace and binding with '-', so `team-web/api` and `team/web-api` in one cluster meet; and an
- * existing object of that name may mirror another binding (of a cluster unreachable now). Neither may
- * take the name over: that would point a Cell at the wrong target group.
+ * namespace and binding with '-', so `team-web/api` and `team/web-api` in one cluster meet; an existing
+ * object of that name may mirror another binding (of a cluster unreachable now); and it may belong to
+ * another set (two sets selecting the same cluster and binding) or to no set at all (made by hand).
+ * None may take the name over: that would point a Cell at the wrong target group, or move it between
+ * two Cells' selections on every pass.
  */
-function collision(group: readonly Candidate[], existing: AWSTargetGroup | undefined): string | undefined {
+function collision(set: AWSTargetGroupSet, group: readonly Candidate[], existing: AWSTargetGroup | undefined): string | undefined {
   const name = group[0]?.desired.metadata.name ?? '';
   const fix = 'rename one of the bindings';
   if (group.length > 1) return `AWSTargetGroup name ${name} would be shared by ${group.map((c) => `${c.cluster}:${bindingRef(c.binding)}`).join(' and ')}; ${fix}`;
   const only = group[0];
-  if (!only || !existing || sameProvenance(existing, only.desired)) return undefined;
+  if (!only || !existing) return undefined;
+  if (!ownedBySet(existing, set)) return foreignOwner(name, existing);
+  if (sameProvenance(existing, only.desired)) return undefined;
   const owner = PROVENANCE_LABELS.map((l) => existing.metadata.labels?.[l] ?? '?');
   return `AWSTargetGroup ${name} already mirrors ${owner[0] ?? '?'}:${owner[1] ?? '?'}/${owner[2] ?? '?'}; ${fix}`;
+}
+
+/** Why an AWSTargetGroup this set does not own is left alone, naming who has it. */
+function foreignOwner(name: string, existing: AWSTargetGroup): string {
+  const other = existing.metadata.labels?.[TARGETGROUPSET_LABEL];
+  return other
+    ? `AWSTargetGroup ${name} belongs to AWSTargetGroupSet ${other}, which mirrors a binding to the same name; narrow one set's clusterSelector or bindingSelector`
+    : `AWSTargetGroup ${name} exists and belongs to no AWSTargetGroupSet (made by hand?); delete it to let this set manage it`;
 }
 
 const PROVENANCE_LABELS = [BINDING_CLUSTER_LABEL, BINDING_NAMESPACE_LABEL, BINDING_NAME_LABEL] as const;

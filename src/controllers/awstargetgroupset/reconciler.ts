@@ -1,10 +1,12 @@
 // The AWSTargetGroupSet reconciler: observe (selected cluster Secrets, the TargetGroupBindings in each
-// workload cluster, the AWSTargetGroups we own) → decide (plan.ts) → apply → report. Each workload
-// cluster fails and backs off on its own; its AWSTargetGroups stay until it can be listed again.
+// workload cluster, every AWSTargetGroup in the namespace) → decide (plan.ts) → apply → report. Each
+// workload cluster fails and backs off on its own; its AWSTargetGroups stay until it can be listed again.
+// Each write stands alone: one the API server refuses is named in status and blocks no other.
 import { ARGOCD_SECRET_TYPE_CLUSTER, ARGOCD_SECRET_TYPE_LABEL } from '../../api/argocd/clustersecret.js';
 import { TargetGroupBindingType, type TargetGroupBinding } from '../../api/elbv2/targetgroupbinding.js';
-import { FIELD_MANAGER, TARGETGROUPSET_LABEL } from '../../api/labels.js';
+import { FIELD_MANAGER } from '../../api/labels.js';
 import { CoreTypes } from '../../api/resource.js';
+import type { Condition } from '../../api/schema.js';
 import { AWSTargetGroupType, type AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import {
   AWSTargetGroupSetSchema,
@@ -13,7 +15,7 @@ import {
   type AWSTargetGroupSetStatus,
 } from '../../api/v1alpha1/awstargetgroupset.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import { KubeApiError } from '../../kube/errors.js';
+import { isForbidden, isInvalid, KubeApiError } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
 import { parseClusterSecret, type RemoteClusters, type SecretObject } from '../../kube/remote.js';
 import type { KeyedBackoff } from '../../runtime/backoff.js';
@@ -24,7 +26,7 @@ import { errorMessage } from '../../runtime/errors.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
-import { planTargetGroups, syncIntervalMs, validateTargetGroupSet, type ClusterListing, type TargetGroupPlan } from './plan.js';
+import { planTargetGroups, syncIntervalMs, validateTargetGroupSet, withFailedWrites, type ClusterListing, type FailedWrites, type TargetGroupPlan } from './plan.js';
 
 /** The part of an informer's cache a pass reads. */
 export type CachedObjects<T extends KubeObject> = Pick<Informer<T>, 'list' | 'get'>;
@@ -34,7 +36,7 @@ export interface TargetGroupSetDeps {
   readonly client: KubeClient;
   /** Argo CD cluster Secrets (cached); listed on demand when absent. */
   readonly secrets?: CachedObjects<SecretObject> | undefined;
-  /** AWSTargetGroups owned by any set (cached); listed on demand when absent. */
+  /** Every AWSTargetGroup, whoever owns it (cached); listed on demand when absent. */
   readonly targetGroups?: CachedObjects<AWSTargetGroup> | undefined;
   readonly remote: RemoteClusters;
   readonly backoff: KeyedBackoff;
@@ -52,24 +54,29 @@ const CLUSTER_CONCURRENCY = 4;
 export async function reconcileTargetGroupSet(
   deps: TargetGroupSetDeps,
   req: Pick<ReconcileRequest, 'name' | 'namespace'>,
-): Promise<ReconcileResult & { plan?: TargetGroupPlan }> {
+): Promise<ReconcileResult & { plan?: TargetGroupPlan; failedWrites?: readonly string[] }> {
   const raw = await deps.client.get<AWSTargetGroupSet>(AWSTargetGroupSetType, req.name, req.namespace);
   if (!raw || raw.metadata.deletionTimestamp) return {};
   const set = await validated(deps, raw);
 
   const clusters = await selectedClusters(deps, set);
   const listings = await settleLimit(clusters, CLUSTER_CONCURRENCY, (c) => listCluster(deps, set, c));
-  const existing = await ownedTargetGroups(deps, set);
+  const existing = await namespaceTargetGroups(deps, set.metadata.namespace ?? '');
   const plan = planTargetGroups({ set, listings: listings.map(settledListing), existing, partial: deps.onlyCluster !== undefined });
-  const events = deps.dryRun ? [] : await applyPlan(deps, plan);
-  if (!deps.dryRun) await report(deps, set, plan, events);
+  if (deps.dryRun) return { plan };
+  const writes = await applyPlan(deps, plan);
+  const done = withFailedWrites(plan, writes);
+  await report(deps, set, done, writes);
+  // A refusal stays until someone changes the binding, the spec or the policy: the next syncInterval
+  // tries again. Anything else (a timeout, a 5xx, a conflict) is retried now, with the controller's backoff.
+  if (writes.transient !== undefined) throw writes.transient;
   const retryMs = Math.min(syncIntervalMs(set.spec), ...clusters.map((c) => deps.backoff.waitMs(backoffKey(c.secret))).filter((ms) => ms > 0));
-  return { requeueAfterMs: retryMs, plan };
+  return { requeueAfterMs: retryMs, plan: done, failedWrites: failedWriteLines(writes) };
 }
 
 async function validated(deps: TargetGroupSetDeps, raw: AWSTargetGroupSet): Promise<AWSTargetGroupSet> {
   const parsed = AWSTargetGroupSetSchema.safeParse(raw);
-  const problem = parsed.success ? validateTargetGroupSet(parsed.data.spec) : zodProblem(parsed.error.issues);
+  const problem = parsed.success ? validateTargetGroupSet(parsed.data) : zodProblem(parsed.error.issues);
   if (problem || !parsed.success) {
     return rejectSpec(deps, { type: AWSTargetGroupSetType, obj: raw, message: problem ?? 'invalid', now: deps.clock.now() });
   }
@@ -172,41 +179,78 @@ function settledListing(result: PromiseSettledResult<ClusterListing>, index: num
   return result.status === 'fulfilled' ? result.value : { cluster: `cluster-${index}`, ok: false, error: errorMessage(result.reason) };
 }
 
-async function ownedTargetGroups(deps: TargetGroupSetDeps, set: AWSTargetGroupSet): Promise<AWSTargetGroup[]> {
-  const namespace = set.metadata.namespace ?? '';
-  const all = deps.targetGroups
-    ? deps.targetGroups.list(namespace)
-    : (await deps.client.list<AWSTargetGroup>(AWSTargetGroupType, { namespace, labelSelector: `${TARGETGROUPSET_LABEL}=${set.metadata.name ?? ''}` })).items;
-  return all.filter((tg) => tg.metadata.labels?.[TARGETGROUPSET_LABEL] === set.metadata.name);
+/** Every AWSTargetGroup in the namespace: the plan must see names other sets (or people) already hold. */
+async function namespaceTargetGroups(deps: TargetGroupSetDeps, namespace: string): Promise<AWSTargetGroup[]> {
+  if (deps.targetGroups) return deps.targetGroups.list(namespace);
+  return (await deps.client.list<AWSTargetGroup>(AWSTargetGroupType, { namespace })).items;
 }
 
-async function applyPlan(deps: TargetGroupSetDeps, plan: TargetGroupPlan): Promise<EventInput[]> {
+/** What the writes of a pass did. */
+interface Writes extends FailedWrites {
+  /** Normal Events for what was written. */
+  readonly events: readonly EventInput[];
+  /** The first failure that was not a refusal of the object itself, to retry with backoff. */
+  readonly transient?: Error;
+}
+
+/** The API server refused the object or the request as such: the same write would fail again. */
+function refused(err: unknown): boolean {
+  return isInvalid(err) || isForbidden(err) || (err instanceof KubeApiError && err.status === 400);
+}
+
+/** Each write stands alone: one the API server refuses must not keep the others from being made. */
+async function applyPlan(deps: TargetGroupSetDeps, plan: TargetGroupPlan): Promise<Writes> {
   const events: EventInput[] = [];
+  const failedApplies = new Map<string, string>();
+  const failedDeletes = new Map<string, string>();
+  let transient: Error | undefined;
+  const fail = (failed: Map<string, string>, tg: AWSTargetGroup, err: unknown): void => {
+    failed.set(tg.metadata.name ?? '', errorMessage(err));
+    if (!refused(err)) transient ??= err instanceof Error ? err : new Error(errorMessage(err));
+  };
   for (const tg of plan.apply) {
-    await deps.client.apply(AWSTargetGroupType, tg, { fieldManager: FIELD_MANAGER });
-    events.push({ type: 'Normal', reason: 'TargetGroupApplied', message: `applied AWSTargetGroup ${tg.metadata.name ?? ''} (${tg.spec.arn})` });
+    try {
+      await deps.client.apply(AWSTargetGroupType, tg, { fieldManager: FIELD_MANAGER });
+      events.push({ type: 'Normal', reason: 'TargetGroupApplied', message: `applied AWSTargetGroup ${tg.metadata.name ?? ''} (${tg.spec.arn})` });
+    } catch (err) {
+      fail(failedApplies, tg, err);
+    }
   }
   for (const tg of plan.delete) {
-    await deps.client.delete(AWSTargetGroupType, { name: tg.metadata.name ?? '', namespace: tg.metadata.namespace }, { uid: tg.metadata.uid ?? '' });
-    events.push({ type: 'Normal', reason: 'TargetGroupDeleted', message: `deleted AWSTargetGroup ${tg.metadata.name ?? ''}: its binding is gone` });
+    try {
+      await deps.client.delete(AWSTargetGroupType, { name: tg.metadata.name ?? '', namespace: tg.metadata.namespace }, { uid: tg.metadata.uid ?? '' });
+      events.push({ type: 'Normal', reason: 'TargetGroupDeleted', message: `deleted AWSTargetGroup ${tg.metadata.name ?? ''}: its binding is gone` });
+    } catch (err) {
+      fail(failedDeletes, tg, err);
+    }
   }
-  return events;
+  return { events, failedApplies, failedDeletes, ...(transient === undefined ? {} : { transient }) };
 }
 
-/** The status after a pass. */
-export function targetGroupSetStatus(set: AWSTargetGroupSet, plan: TargetGroupPlan, now: Date): AWSTargetGroupSetStatus {
-  const generation = set.metadata.generation;
+/** Every write of the pass that failed, one line each naming the object and the API server's message. */
+function failedWriteLines(writes: Pick<Writes, 'failedApplies' | 'failedDeletes'>): string[] {
+  const lines = (verb: string, failed: ReadonlyMap<string, string>): string[] => [...failed].map(([name, message]) => `could not ${verb} AWSTargetGroup ${name}: ${message}`);
+  return [...lines('apply', writes.failedApplies), ...lines('delete', writes.failedDeletes)];
+}
+
+/** Ready: unreachable clusters first, then writes the API server refused, else how much is in sync. */
+function readyCondition(plan: TargetGroupPlan, failedWrites: readonly string[]): Omit<Condition, 'lastTransitionTime'> {
   const failing = plan.clusters.filter((c) => c.error !== undefined);
+  const problems = [...failing.map((c) => `${c.name}: ${c.error ?? ''}`), ...failedWrites];
+  if (problems.length > 0) return { type: 'Ready', status: 'False', reason: failing.length > 0 ? 'ClusterUnreachable' : 'WriteFailed', message: problems.join('; ') };
   const total = plan.clusters.reduce((n, c) => n + c.targetGroups, 0);
-  const ready =
-    failing.length > 0
-      ? { type: 'Ready', status: 'False' as const, reason: 'ClusterUnreachable', message: failing.map((c) => `${c.name}: ${c.error ?? ''}`).join('; ') }
-      : { type: 'Ready', status: 'True' as const, reason: 'Synced', message: `${plan.clusters.length} cluster(s), ${total} target group(s)` };
+  return { type: 'Ready', status: 'True', reason: 'Synced', message: `${plan.clusters.length} cluster(s), ${total} target group(s)` };
+}
+
+/** The status after a pass; `failedWrites` are the writes the API server refused. */
+export function targetGroupSetStatus(set: AWSTargetGroupSet, plan: TargetGroupPlan, now: Date, failedWrites: readonly string[] = []): AWSTargetGroupSetStatus {
+  const generation = set.metadata.generation;
+  const ready = readyCondition(plan, failedWrites);
   let conditions = setCondition(set.status?.conditions, ready, now, generation);
   conditions = setCondition(conditions, { type: 'Stalled', status: 'False', reason: 'SpecValid', message: 'the spec is valid' }, now, generation);
   return {
     ...(set.status ?? {}),
-    phase: failing.length > 0 ? 'Error' : 'Synced',
+    phase: ready.status === 'True' ? 'Synced' : 'Error',
     reason: ready.reason,
     message: ready.message,
     lastSyncTime: metaTime(now),
@@ -235,8 +279,19 @@ function changedClusterEvents(old: ClusterStatus | undefined, cluster: ClusterSt
   return events;
 }
 
-async function report(deps: TargetGroupSetDeps, set: AWSTargetGroupSet, plan: TargetGroupPlan, applied: EventInput[]): Promise<void> {
-  const next = targetGroupSetStatus(set, plan, deps.clock.now());
+/**
+ * A Warning for each failed delete not already named in the last status (a refused apply is named with
+ * its binding, in the BindingSkipped Event), so a write that keeps failing is reported once.
+ */
+function failedDeleteEvents(previous: AWSTargetGroupSetStatus | undefined, failedDeletes: ReadonlyMap<string, string>): EventInput[] {
+  const before = previous?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
+  const lines = failedWriteLines({ failedApplies: new Map(), failedDeletes });
+  return lines.filter((line) => !before.includes(line)).map((message) => ({ type: 'Warning', reason: 'DeleteFailed', message }));
+}
+
+async function report(deps: TargetGroupSetDeps, set: AWSTargetGroupSet, plan: TargetGroupPlan, writes: Writes): Promise<void> {
+  const next = targetGroupSetStatus(set, plan, deps.clock.now(), failedWriteLines(writes));
   await patchStatusIfChanged(deps.client, AWSTargetGroupSetType, set, next);
-  for (const event of [...applied, ...clusterEvents(set.status, next)]) await deps.events.record(withKind(set, AWSTargetGroupSetType), event);
+  const events = [...writes.events, ...clusterEvents(set.status, next), ...failedDeleteEvents(set.status, writes.failedDeletes)];
+  for (const event of events) await deps.events.record(withKind(set, AWSTargetGroupSetType), event);
 }
