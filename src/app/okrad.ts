@@ -91,7 +91,15 @@ function registerControllers(w: {
   const cloudWatch = new CloudWatchProvider(opts.aws, awsObserver);
   const ns = opts.namespace;
   const instanceId = opts.analysisInstanceId ?? DEFAULT_INSTANCE_ID;
-  registerClusterSetController(manager, { eks: (region) => new SdkEks({ ...opts.aws, region }, awsObserver), defaultRegion: opts.aws.region, events, clock: systemClock }, ns);
+  // One EKS client per region for the life of okrad: a client per pass would resolve credentials and open
+  // connections again every sync, and nothing would destroy the old ones.
+  const eksClients = new Map<string, SdkEks>();
+  const eks = (region: string): SdkEks => {
+    const client = eksClients.get(region) ?? new SdkEks({ ...opts.aws, region }, awsObserver);
+    eksClients.set(region, client);
+    return client;
+  };
+  registerClusterSetController(manager, { eks, defaultRegion: opts.aws.region, events, clock: systemClock }, ns);
   registerTargetGroupSetController(manager, { remote, backoff: new KeyedBackoff(), events, clock: systemClock }, ns);
   registerCellController(manager, {
     rules,
