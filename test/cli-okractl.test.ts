@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RolloutsTypes } from '../src/api/rollouts/analysis.js';
-import { CellType, type Cell, type CellSpec } from '../src/api/v1alpha1/cell.js';
+import { CellType, type CanaryStep, type Cell, type CellSpec } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import { repoRoot, stackPaths } from './stack/paths.js';
 import { CellWorld } from './support/cell-world.js';
@@ -140,21 +140,23 @@ describe('okractl promote', () => {
     await errorsTemplate(w);
     await w.targetGroup('blue', '1.0.0');
     await w.start();
-    await w.cell('web', { updateStrategy: { canary: { analysis: { templates: [{ templateName: 'errors' }] }, steps: [{ setWeight: 20 }, { pause: {} }] } } });
+    const steps: CanaryStep[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }];
+    await w.cell('web', { updateStrategy: { canary: { analysis: { templates: [{ templateName: 'errors' }], startingStep: 1 }, steps } } });
     await w.waitForStatus('web', (s) => s.phase === 'Completed');
     await w.targetGroup('green', '2.0.0');
-    await vi.waitFor(async () => { expect(await w.analysisRuns('web')).toHaveLength(1); });
+    await w.waitForStatus('web', (s) => s.currentStepIndex === 1 && s.gates?.some((g) => g.step === 'bg') === true);
     const [first] = await w.analysisRuns('web');
     // What an analysis engine writes when the metric lands between its success and failure conditions.
     await w.client.mergePatch(RolloutsTypes.analysisRun, { name: first?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Inconclusive', message: 'Metric "errors" assessed Inconclusive' } });
-    const held = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 0);
-    expect(held.message).toContain('background analysis');
+    const held = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.message?.startsWith('background analysis') === true);
+    expect(held.currentStepIndex).toBe(1);
 
     const run = await okractl(w, 'promote', 'web');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    // The step is not skipped: the rollout goes on to step 2, the indefinite pause, with a new run watching.
-    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 1);
+    // As in Argo Rollouts one promote passes the Inconclusive run and the pause it held; a new run watches.
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 3);
+    expect(await w.weights()).toEqual({ blue: 50, green: 50 });
     const runs = await w.analysisRuns('web');
     expect(runs.map((r) => r.metadata.labels?.['okra.mumo.co/step-index'])).toEqual(['bg', 'bg']);
     const second = runs.find((r) => r.metadata.name !== first?.metadata.name);
@@ -235,7 +237,7 @@ describe('okractl pause and resume', () => {
     await w.waitForStatus('web', (s) => s.phase === 'Completed');
 
     const pause = await okractl(w, 'pause', 'web');
-    expect(pause.stdout).toBe('cell/web paused: steps and gates are frozen until okractl resume (aborts and gone target groups are still handled)\n');
+    expect(pause.stdout).toBe('cell/web paused: steps and gates are frozen until okractl resume (aborts, blocklisted versions and gone target groups are still handled)\n');
     expect((await w.client.get<Cell>(CellType, 'web', w.namespace))?.spec.paused).toBe(true);
     expect((await okractl(w, 'pause', 'web')).stdout).toBe('cell/web is already paused\n');
     await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.reason === 'Paused');
