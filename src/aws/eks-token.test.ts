@@ -25,6 +25,14 @@ describe('presignEksToken', () => {
     expect(url.searchParams.has('x-k8s-aws-id')).toBe(false);
   });
 
+  it.each([
+    ['eu-west-1', 'https://sts.eu-west-1.amazonaws.com'],
+    ['cn-north-1', 'https://sts.cn-north-1.amazonaws.com.cn'],
+    ['cn-northwest-1', 'https://sts.cn-northwest-1.amazonaws.com.cn'],
+  ])('signs for the STS endpoint of the region\'s partition (%s)', async (region, origin) => {
+    expect(decode(await presignEksToken({ clusterName: 'blue', region, credentials })).origin).toBe(origin);
+  });
+
   it('produces a signature that verifies only for the cluster it was made for', async () => {
     const token = await presignEksToken({ clusterName: 'blue', region: 'us-east-1', credentials, endpoint: 'http://127.0.0.1:5000' });
     const url = decode(token);

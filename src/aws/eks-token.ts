@@ -37,9 +37,14 @@ function rfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** The regional STS endpoint; China regions live under amazonaws.com.cn, as aws-iam-authenticator signs them. */
+function regionalStsEndpoint(region: string): string {
+  return `https://sts.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}/`;
+}
+
 /** Presigns GetCallerIdentity for a cluster and returns the bearer token. */
 export async function presignEksToken(input: PresignInput): Promise<string> {
-  const url = new URL(input.endpoint ?? `https://sts.${input.region}.amazonaws.com/`);
+  const url = new URL(input.endpoint ?? regionalStsEndpoint(input.region));
   const signer = new SignatureV4({
     service: 'sts',
     region: input.region,
