@@ -425,8 +425,13 @@ describe('decide: gates and abort', () => {
       expect(promoted.action).toMatchObject({ kind: 'StartGate', gate: 'background', name: 'web-bg-r2' });
       expect(promoted.status.promoteStep).toBeUndefined();
       expect(promoted.status.gates).toEqual([{ step: 'bg', kind: 'AnalysisRun', name: 'web-bg-r2', phase: 'Pending' }]);
-      // The cache still shows only the promoted run: no second pause; step 1 is reached and waits for its own promotion.
-      const next = decide(observe({ cell: cell(spec, promoted.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      // Until the new run is seen (informer lag, a failed create, a run deleted by hand) it is started
+      // again, never judged by the promoted one: no second pause, and the canary is never unwatched.
+      const lagging = decide(observe({ cell: cell(spec, promoted.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
+      expect(lagging.action).toMatchObject({ kind: 'StartGate', gate: 'background', name: 'web-bg-r2' });
+      expect(lagging.status.phase).not.toBe('Paused');
+      // Once it is seen, step 1 is reached and waits for its own promotion.
+      const next = decide(observe({ cell: cell(spec, lagging.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg-r2', 'Running') }));
       expect(next.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1, message: 'step 2/2: paused until promoted (okractl promote)' });
       // The new run watches the canary: when it fails, the rollout aborts.
       const failed = decide(observe({ cell: cell(spec, next.status), tgs, rule: liveRule({ a: 80, b: 20 }), backgroundGate: bgRun('web-bg-r2', 'Failed') }));

@@ -690,14 +690,21 @@ function backgroundVerdict(ctx: Ctx, index: number, hash: string): BackgroundVer
   const analysis = ctx.obs.cell.spec.updateStrategy?.canary?.analysis;
   if (!analysis?.templates?.length || index < (analysis.startingStep ?? 0)) return { kind: 'none' };
   const gate = gateFor(ctx.obs.backgroundGate, 'bg', hash);
-  if (!gate) return { kind: 'start', name: gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
-  // A run started after a promote but not seen yet: the one seen is the promoted one, already decided.
-  return isCurrentBackgroundRun(ctx.prev, gate) ? verdictOf(gate) : { kind: 'none' };
+  if (gate && isCurrentBackgroundRun(ctx.prev, gate)) return verdictOf(gate);
+  // No run yet, or the one a promote started (named in status) is not seen: the one seen, if any, was
+  // already decided on. Start it, again if need be (creating is idempotent), so a create that failed or
+  // a run deleted by hand never leaves the canary unwatched.
+  return { kind: 'start', name: backgroundRunNamed(ctx.prev) ?? gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
+}
+
+/** The background run status names: the one seen last, or the one a promote started. */
+function backgroundRunNamed(status: CellStatus): string | undefined {
+  return status.gates?.find((g) => g.step === 'bg')?.name;
 }
 
 /** True unless status names a newer background run than `gate` (started by a promote, not seen yet). */
 function isCurrentBackgroundRun(status: CellStatus, gate: GateState): boolean {
-  const current = status.gates?.find((g) => g.step === 'bg')?.name;
+  const current = backgroundRunNamed(status);
   return current === undefined || current === gate.name;
 }
 
