@@ -74,7 +74,7 @@ function needsTermination(run: AnalysisRun): boolean {
 
 /**
  * The background run the Cell's status names (a promote of an Inconclusive one starts another), else the
- * newest: while the named one is not in the cache yet, the newest seen stands in and decide waits.
+ * newest. While the named one is not in the cache, decide sees an older run and starts the named one.
  */
 function currentBackgroundRun<G extends { obj: GateObject }>(cell: Cell, runs: readonly G[]): G | undefined {
   const named = cell.status?.gates?.find((g) => g.step === 'bg')?.name;
