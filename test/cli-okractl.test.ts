@@ -154,12 +154,20 @@ describe('okractl promote', () => {
     const run = await okractl(w, 'promote', 'web');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`cell/web: step 2/4 (pause until promoted) promoted (and the Inconclusive background analysis ${first?.metadata.name ?? ''}: a new run starts): 2.0.0 continues with step 3/4\n`);
     // As in Argo Rollouts one promote passes the Inconclusive run and the pause it held; a new run watches.
     await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.currentStepIndex === 3);
     expect(await w.weights()).toEqual({ blue: 50, green: 50 });
+    expect(w.eventReasons('web')).toContain('BackgroundAnalysisRestarted');
     const runs = await w.analysisRuns('web');
     expect(runs.map((r) => r.metadata.labels?.['okra.mumo.co/step-index'])).toEqual(['bg', 'bg']);
     const second = runs.find((r) => r.metadata.name !== first?.metadata.name);
+    // Deleted by hand, the new run comes back: the canary is never left unwatched.
+    await w.client.delete(RolloutsTypes.analysisRun, { name: second?.metadata.name ?? '', namespace: w.namespace });
+    await vi.waitFor(async () => {
+      const back = (await w.analysisRuns('web')).find((r) => r.metadata.name === second?.metadata.name);
+      expect(back?.metadata.uid ?? second?.metadata.uid).not.toBe(second?.metadata.uid);
+    }, { timeout: 10_000 });
     await w.client.mergePatch(RolloutsTypes.analysisRun, { name: second?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Failed', message: 'Metric "errors" assessed Failed' } });
     await w.waitForStatus('web', (s) => s.phase === 'Degraded');
     expect(await w.weights()).toEqual({ blue: 100 });

@@ -52,10 +52,14 @@ function pausedNote(cell: Cell): string {
   return cell.spec.paused ? ' (spec.paused is set: it takes effect after okractl resume)' : '';
 }
 
-/** True when the current step waits for a person: a pause, or an Inconclusive gate of it or of the background analysis. */
-function waitsForPromotion(cell: Cell, index: number, step: CanaryStep | undefined): boolean {
-  if (step?.pause !== undefined) return true;
-  return (cell.status?.gates ?? []).some((g) => (g.step === String(index) || g.step === 'bg') && g.phase === 'Inconclusive');
+/** True when the current step itself waits for a person: a pause, or its Inconclusive gate. */
+function stepWaits(cell: Cell, index: number, step: CanaryStep | undefined): boolean {
+  return step?.pause !== undefined || (cell.status?.gates ?? []).some((g) => g.step === String(index) && g.phase === 'Inconclusive');
+}
+
+/** The background analysis run that is Inconclusive, if any. */
+function inconclusiveBackground(cell: Cell): string | undefined {
+  return (cell.status?.gates ?? []).find((g) => g.step === 'bg' && g.phase === 'Inconclusive')?.name;
 }
 
 /** `okractl promote`: pass the current step (a pause or an Inconclusive gate), or with `full` skip every remaining step. */
@@ -70,13 +74,24 @@ export function planPromote(cell: Cell, full: boolean): CellChange {
     const skipped = index + 1 === steps.length ? `step ${steps.length}` : `steps ${index + 1}-${steps.length}`;
     return { kind: 'patch', target: 'status', patch: { promoteFull: true }, message: `${name}: promoting ${desired} fully: ${skipped} of ${steps.length} skipped, ${desired} goes to 100%${pausedNote(cell)}` };
   }
+  return promoteStep(cell, progress);
+}
+
+/** Promote without --full: the step waiting for a person, and/or an Inconclusive background analysis. */
+function promoteStep(cell: Cell, { index, steps, desired }: Extract<Progress, { kind: 'running' }>): CellChange {
+  const name = cellName(cell);
   const step = steps[index];
   const label = `step ${index + 1}/${steps.length} (${step ? describeStep(step) : '?'})`;
-  if (!waitsForPromotion(cell, index, step)) {
-    return { kind: 'refuse', message: `${name}: ${label} is not waiting for promotion (only a pause or an Inconclusive analysis is); use --full to skip the remaining steps` };
-  }
+  const background = inconclusiveBackground(cell);
   const next = index + 1 < steps.length ? `continues with step ${index + 2}/${steps.length}` : 'goes to 100%';
-  return { kind: 'patch', target: 'status', patch: { promoteStep: index }, message: `${name}: ${label} promoted: ${desired} ${next}${pausedNote(cell)}` };
+  if (stepWaits(cell, index, step)) {
+    const also = background ? ` (and the Inconclusive background analysis ${background}: a new run starts)` : '';
+    return { kind: 'patch', target: 'status', patch: { promoteStep: index }, message: `${name}: ${label} promoted${also}: ${desired} ${next}${pausedNote(cell)}` };
+  }
+  if (background) {
+    return { kind: 'patch', target: 'status', patch: { promoteStep: index }, message: `${name}: Inconclusive background analysis ${background} promoted: a new run starts, and ${label} goes on${pausedNote(cell)}` };
+  }
+  return { kind: 'refuse', message: `${name}: ${label} is not waiting for promotion (only a pause or an Inconclusive analysis is); use --full to skip the remaining steps` };
 }
 
 /** `okractl abort`: ask the controller to put the stable version back to 100% and hold there (Degraded). */

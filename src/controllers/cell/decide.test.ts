@@ -200,6 +200,17 @@ describe('decide: bootstrap and steady state', () => {
     expect(d.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
     expect(d.status.ignoredTargetGroups).toEqual([{ name: 'a-copy', reason: 'spec.arn is already the ARN of AWSTargetGroup a' }]);
   });
+
+  it('keeps an ARN on the version status records for it, even when an older copy claims another version', () => {
+    // Made by hand before the real one, labelled 2.0.0, with stable 1.0.0's ARN.
+    const copy: AWSTargetGroup = { metadata: { name: 'zz-copy', namespace: 'prod', creationTimestamp: '2026-10-01T00:00:00Z', labels: { app: 'web', 'okra.mumo.co/version': '2.0.0' } }, spec: { arn: arn('a') } };
+    const stable = { ...tg('a', '1.0.0'), metadata: { ...tg('a', '1.0.0').metadata, creationTimestamp: '2026-11-01T00:00:00Z' } };
+    const status: CellStatus = { stableVersion: '1.0.0', desiredVersion: '1.0.0', targetGroups: [{ name: 'a', arn: arn('a'), version: '1.0.0', weight: 100 }] };
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, status), tgs: [copy, stable], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Completed', stableVersion: '1.0.0' });
+    expect(d.status.ignoredTargetGroups).toEqual([{ name: 'zz-copy', reason: 'spec.arn is already the ARN of AWSTargetGroup a' }]);
+  });
 });
 
 describe('decide: canary steps', () => {
@@ -438,15 +449,20 @@ describe('decide: gates and abort', () => {
       expect(failed.action).toMatchObject({ kind: 'Abort', blocklist: true });
     });
 
-    it('at a pause step, one promote passes both the Inconclusive run and the pause, as in Argo Rollouts', () => {
-      const spec = bgSpec([{ pause: {} }, { setWeight: 50 }]);
+    it('at a pause step, one promote passes both the Inconclusive run and the pause, as in Argo Rollouts, and is used up', () => {
+      const spec = bgSpec([{ pause: {} }, { setWeight: 50 }, { pause: {} }]);
       const atPause: CellStatus = { ...atStep0, gates: [{ step: 'bg', kind: 'AnalysisRun', name: 'web-bg', phase: 'Inconclusive' }], promoteStep: 0, ...verified({ a: 100 }) };
       const restarted = decide(observe({ cell: cell(spec, atPause), tgs, rule: liveRule({ a: 100 }), backgroundGate: bgRun('web-bg', 'Inconclusive') }));
       expect(restarted.action).toMatchObject({ kind: 'StartGate', gate: 'background', name: 'web-bg-r2' });
-      expect(restarted.status.promoteStep).toBe(0);
+      expect(restarted.status).toMatchObject({ currentStepIndex: 1, promoteStep: undefined });
+      expect(reasons(restarted)).toEqual(['BackgroundAnalysisRestarted', 'StepCompleted']);
       const next = decide(observe({ cell: cell(spec, restarted.status), tgs, rule: liveRule({ a: 100 }), backgroundGate: bgRun('web-bg-r2', 'Running') }));
       expect(weightsOf(next)).toEqual({ a: 50, b: 50 });
-      expect(next.status).toMatchObject({ currentStepIndex: 1, promoteStep: undefined });
+      // The new run going Inconclusive later pauses the Cell again: the promote does not carry over.
+      const atSecondPause = { ...next.status, pendingWeights: undefined, currentStepIndex: 2, ...verified({ a: 50, b: 50 }) };
+      const again = decide(observe({ cell: cell(spec, atSecondPause), tgs, rule: liveRule({ a: 50, b: 50 }), backgroundGate: bgRun('web-bg-r2', 'Inconclusive') }));
+      expect(again.action).toBeUndefined();
+      expect(again.status).toMatchObject({ phase: 'Paused', message: expect.stringContaining('background analysis web-bg-r2 is Inconclusive') as unknown });
     });
 
     it.each([
@@ -512,13 +528,24 @@ describe('decide: spec.paused freezes progress, never safety', () => {
     expect(weightsOf(d)).toEqual({ a: 100 });
   });
 
-  it('takes the traffic back from a canary blocklisted while paused, as it would unpaused', () => {
-    const d = paused({ tgs, blocklist: [{ version: '2.0.0', cause: 'okractl block' }] });
+  it('takes the traffic back from a canary blocklisted while paused, as it would unpaused: the rollout is over, an unblock starts it again', () => {
+    const blocklist = [{ version: '2.0.0', cause: 'okractl block' }];
+    const d = paused({ tgs, blocklist });
     expect(d.action).toMatchObject({ kind: 'SetWeights' });
     expect(weightsOf(d)).toEqual({ a: 100 });
-    const held = paused({ tgs, blocklist: [{ version: '2.0.0', cause: 'okractl block' }], rule: liveRule({ a: 100 }), status: { ...d.status, pendingWeights: undefined, ...verified({ a: 100 }) } });
+    const held = paused({ tgs, blocklist, rule: liveRule({ a: 100 }), status: { ...d.status, pendingWeights: undefined, ...verified({ a: 100 }) } });
     expect(held.action).toBeUndefined();
-    expect(held.status).toMatchObject({ reason: 'VersionBlocked', stableVersion: '1.0.0' });
+    expect(held.status).toMatchObject({ stableVersion: '1.0.0', desiredVersion: '1.0.0' });
+    // Unblocked and resumed: 2.0.0 starts over at step 1, it does not jump back to where it was.
+    const resumed = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, held.status), tgs, rule: liveRule({ a: 100 }) }));
+    expect(reasons(resumed)).toContain('RolloutStarted');
+    expect(weightsOf(resumed)).toEqual({ a: 80, b: 20 });
+  });
+
+  it('holds a blocklisted version pinned by spec.version at stable while paused', () => {
+    const d = decide(observe({ cell: cell({ paused: true, version: '2.0.0', updateStrategy: analysisSteps }, atAnalysis), tgs, rule: liveRule({ a: 80, b: 20 }), blocklist: [{ version: '2.0.0', cause: 'bad' }] }));
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(d.status).toMatchObject({ desiredVersion: '2.0.0', reason: 'RestoringStable' });
   });
 
   it('still carries out okractl abort', () => {

@@ -297,12 +297,21 @@ function paused(ctx: Ctx): Decision {
   const failed = failedGate(frozen);
   // Checked before any weights: a failed analysis aborts whatever the rule shows (hand edits included).
   if (failed !== undefined && frozen.stableTGs.length > 0) return abort(frozen, failed, true);
-  // A canary blocked while paused stops as it would unpaused: stable takes its traffic back.
-  const blockedBy = inFlight !== ctx.stable && frozen.stableTGs.length > 0 ? targetBlocked(frozen) : undefined;
-  if (blockedBy !== undefined) return heldAtStable(frozen, blockedBy);
+  const blocked = blockedWhilePaused(frozen);
+  if (blocked) return blocked;
   const gone = goneTargetGroups(ctx);
   if (gone.length === 0) return pausedHold(ctx);
   return withoutGoneTargetGroups(frozen, gone);
+}
+
+/**
+ * A canary blocked while paused stops as it would unpaused: stable takes its traffic back, and unless
+ * spec.version pins it the rollout is over, so an unblock starts it again from the first step.
+ */
+function blockedWhilePaused(frozen: Ctx): Decision | undefined {
+  const blockedBy = frozen.target !== frozen.stable && frozen.stableTGs.length > 0 ? targetBlocked(frozen) : undefined;
+  if (blockedBy === undefined) return undefined;
+  return frozen.obs.cell.spec.version === undefined ? steady({ ...frozen, target: frozen.stable, targetTGs: frozen.stableTGs }) : heldAtStable(frozen, blockedBy);
 }
 
 /** Why the rollout in flight must abort: its current step's gate or its background analysis failed. */
@@ -609,15 +618,24 @@ function backgroundHold(ctx: Ctx, status: CellStatus, background: BackgroundVerd
 
 /**
  * The promoted Inconclusive background run is followed by a new one, named in status so later passes
- * wait for it rather than read the old run again. The promotion stays for a step that itself waits for
- * one (a pause, an Inconclusive gate): one promote passes both, as in Argo Rollouts.
+ * judge it and not the old run. A step that itself waits for a promote (a pause, an Inconclusive gate)
+ * is passed in the same write, as one promote passes both in Argo Rollouts; the promote is then used
+ * up, so a later Inconclusive run pauses again.
  */
 function restartBackground(ctx: Ctx, status: CellStatus, old: GateState, index: number): Decision {
   const name = restartedRunName(old.name);
-  const step = stepsOf(ctx.obs.cell)[index];
+  const steps = stepsOf(ctx.obs.cell);
+  const step = steps[index];
   const stepWaits = (step !== undefined && stepKind(step) === 'pause') || gateFor(ctx.obs.stepGate, index, old.hash)?.phase === 'Inconclusive';
-  const next: CellStatus = { ...status, promoteStep: stepWaits ? index : undefined, gates: [...(status.gates ?? []).filter((g) => g.step !== 'bg'), { step: 'bg', kind: 'AnalysisRun', name, phase: 'Pending' }] };
-  return startGate(ctx, next, { gate: 'background', stepIndex: index, name });
+  const restarted = { step: 'bg', kind: 'AnalysisRun', name, phase: 'Pending' } as const;
+  const next: CellStatus = stepWaits
+    ? { ...status, currentStepIndex: index + 1, currentStepStartedAt: ctx.now.toISOString(), promoteStep: undefined, gates: [restarted] }
+    : { ...status, promoteStep: undefined, gates: [...(status.gates ?? []).filter((g) => g.step !== 'bg'), restarted] };
+  const message = `background analysis ${old.name} was Inconclusive and is promoted; ${name} now watches ${ctx.target ?? ''}`;
+  const events: EventInput[] = [{ type: 'Normal', reason: 'BackgroundAnalysisRestarted', message }];
+  if (stepWaits) events.push({ type: 'Normal', reason: 'StepCompleted', message: `${ctx.target ?? ''}: step ${index + 1}/${steps.length} promoted` });
+  const started = startGate(ctx, next, { gate: 'background', stepIndex: index, name });
+  return { ...started, events };
 }
 
 /** The name of the run after `name`: web-bg-analysis-x → web-bg-analysis-x-r2 → …-r3. */

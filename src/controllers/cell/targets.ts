@@ -40,16 +40,20 @@ export function selectTargetGroups(cell: Cell, all: readonly AWSTargetGroup[]): 
   const { versionLabels } = selectorOf(cell);
   const byVersion = new Map<string, VersionedTargetGroup[]>();
   const ignored: { name: string; reason: string }[] = [];
-  // One target group, one weight: the first object to claim an ARN keeps it (ALB takes each ARN once).
+  // One target group, one weight (ALB takes each ARN once): of the objects claiming an ARN, the one whose
+  // version status already records for it keeps it, else the oldest. A copy with another version must
+  // never move the traffic the ARN already has to that version.
   const claimedBy = new Map<string, string>();
-  const selected = all.filter((t) => t.metadata.namespace === cell.metadata.namespace && selectsTargetGroup(cell, t)).sort(byAge);
+  const recorded = new Map((cell.status?.targetGroups ?? []).map((t) => [t.arn, t.version]));
+  const rank = (tg: AWSTargetGroup): number => (recorded.get(tg.spec.arn) === rawVersion(tg, versionLabels) ? 0 : 1);
+  const selected = all
+    .filter((t) => t.metadata.namespace === cell.metadata.namespace && selectsTargetGroup(cell, t))
+    .sort((a, b) => rank(a) - rank(b) || byAge(a, b));
   for (const tg of selected) {
     const name = tg.metadata.name ?? '';
-    const raw = versionLabels.map((k) => tg.metadata.labels?.[k]).find((v) => v !== undefined && v !== '');
-    const version = raw === undefined ? null : semver.valid(raw, { loose: false });
+    const version = strictVersion(tg, versionLabels);
     const owner = claimedBy.get(tg.spec.arn);
-    if (raw === undefined) ignored.push({ name, reason: `no version label (${versionLabels.join(', ')})` });
-    else if (version === null || version !== raw) ignored.push({ name, reason: `version ${JSON.stringify(raw)} is not strict semver` });
+    if (typeof version !== 'string') ignored.push({ name, reason: version.problem });
     else if (!tg.spec.arn) ignored.push({ name, reason: 'spec.arn is empty' });
     else if (owner !== undefined) ignored.push({ name, reason: `spec.arn is already the ARN of AWSTargetGroup ${owner}` });
     else {
@@ -59,6 +63,18 @@ export function selectTargetGroups(cell: Cell, all: readonly AWSTargetGroup[]): 
   }
   for (const [version, tgs] of byVersion) byVersion.set(version, [...tgs].sort((a, b) => a.name.localeCompare(b.name)));
   return { byVersion, ignored: ignored.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** The target group's strict semver version, or why it has none. */
+function strictVersion(tg: AWSTargetGroup, versionLabels: readonly string[]): string | { problem: string } {
+  const raw = rawVersion(tg, versionLabels);
+  if (raw === undefined) return { problem: `no version label (${versionLabels.join(', ')})` };
+  return semver.valid(raw, { loose: false }) === raw ? raw : { problem: `version ${JSON.stringify(raw)} is not strict semver` };
+}
+
+/** The first non-empty version label. */
+function rawVersion(tg: AWSTargetGroup, versionLabels: readonly string[]): string | undefined {
+  return versionLabels.map((k) => tg.metadata.labels?.[k]).find((v) => v !== undefined && v !== '');
 }
 
 /** Oldest first (by creation, then name), so the object that claimed an ARN first keeps it. */
