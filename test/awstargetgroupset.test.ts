@@ -107,6 +107,17 @@ async function fixture(serverB = clusterB.server) {
   return { namespace, bindingNs, deps, events, binding, createSet, sync, targetGroups, status, cleanup };
 }
 
+/** A set mirroring two bindings of cluster A, web and old, as AWSTargetGroups. */
+async function mirroringWebAndOld(): Promise<Awaited<ReturnType<typeof fixture>>> {
+  const f = await fixture();
+  await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
+  await f.binding(clusterA, 'old', { 'okra.mumo.co/version': '1.0.0' }, arn('old', '3333'));
+  await f.createSet();
+  await f.sync();
+  expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-old`, `blue-${f.bindingNs}-web`]);
+  return f;
+}
+
 describe('AWSTargetGroupSet', () => {
   it('mirrors same-named bindings of two clusters as two AWSTargetGroups', async () => {
     const f = await fixture();
@@ -136,12 +147,7 @@ describe('AWSTargetGroupSet', () => {
   });
 
   it('deletes the AWSTargetGroup of a deleted binding and follows a version label change', async () => {
-    const f = await fixture();
-    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
-    await f.binding(clusterA, 'old', { 'okra.mumo.co/version': '1.0.0' }, arn('old', '3333'));
-    await f.createSet();
-    await f.sync();
-    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-old`, `blue-${f.bindingNs}-web`]);
+    const f = await mirroringWebAndOld();
 
     await clusterA.delete(TargetGroupBindingType, { name: 'old', namespace: f.bindingNs });
     await clusterA.mergePatch(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs }, { metadata: { labels: { 'okra.mumo.co/version': '1.1.0' } } });
@@ -380,12 +386,7 @@ describe('AWSTargetGroupSet', () => {
   });
 
   it('names an AWSTargetGroup the API server refuses, with its message, and still makes every other write', async () => {
-    const f = await fixture();
-    await f.binding(clusterA, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web', '1111'));
-    await f.binding(clusterA, 'old', { 'okra.mumo.co/version': '1.0.0' }, arn('old', '3333'));
-    await f.createSet();
-    await f.sync();
-    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`blue-${f.bindingNs}-old`, `blue-${f.bindingNs}-web`]);
+    const f = await mirroringWebAndOld();
 
     // An admission policy in this namespace refuses target groups of another AWS account.
     const policy = `tgset-${f.namespace}`;

@@ -68,7 +68,11 @@ export function mergeArgs(cell: Cell, templateArgs: readonly Argument[], stepArg
   return [...merged.values()];
 }
 
-function stepArgValue(cell: Cell, arg: AnalysisArg, where: string): Argument {
+/**
+ * One arg as a run or an experiment takes it: a literal, a Secret key kept for whoever measures (the
+ * evaluator, or Argo Rollouts' experiment controller), or a field of the Cell resolved here.
+ */
+export function stepArgValue(cell: Cell, arg: AnalysisArg, where: string): Argument {
   if (arg.value !== undefined) return { name: arg.name, value: arg.value };
   const fieldPath = arg.valueFrom?.fieldRef?.fieldPath;
   if (fieldPath !== undefined) {

@@ -15,6 +15,7 @@ import { reconcileClusterSet } from '../../controllers/clusterset/reconciler.js'
 import type { PassResult } from '../../controllers/clusterset/status.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
+import { jsonEqual } from '../../runtime/status.js';
 import { parseClusterSecret, RemoteClusters, type SecretObject } from '../../kube/remote.js';
 import { KeyedBackoff } from '../../runtime/backoff.js';
 import { systemClock } from '../../runtime/clock.js';
@@ -107,11 +108,7 @@ async function createSecret(client: KubeClient, secret: SecretObject): Promise<s
 /** True when `existing` holds the data and labels okra would write. */
 function sameClusterSecret(existing: SecretObject, desired: SecretObject): boolean {
   const labelsKept = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => existing.metadata.labels?.[k] === v);
-  return labelsKept && JSON.stringify(sortedEntries(existing.data)) === JSON.stringify(sortedEntries(desired.data));
-}
-
-function sortedEntries(data: Readonly<Record<string, string>> | undefined): [string, string][] {
-  return Object.entries(data ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return labelsKept && jsonEqual(existing.data ?? {}, desired.data ?? {});
 }
 
 /** An EKS token source that only needs an AWS region once a Secret actually uses awsAuthConfig. */

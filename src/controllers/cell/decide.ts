@@ -15,7 +15,7 @@ import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { dnsName } from '../names.js';
-import { type CellAction, type Decision, type GateState, type Observed, attemptId, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
+import { type CellAction, type Decision, type GateState, type Observed, attemptId, backgroundRunNamed, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
 import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
@@ -713,11 +713,6 @@ function backgroundVerdict(ctx: Ctx, index: number, hash: string): BackgroundVer
   // already decided on. Start it, again if need be (creating is idempotent), so a create that failed or
   // a run deleted by hand never leaves the canary unwatched.
   return { kind: 'start', name: backgroundRunNamed(ctx.prev) ?? gateName(ctx.obs.cell, 'bg', 'analysis', hash) };
-}
-
-/** The background run status names: the one seen last, or the one a promote started. */
-function backgroundRunNamed(status: CellStatus): string | undefined {
-  return status.gates?.find((g) => g.step === 'bg')?.name;
 }
 
 /** True unless status names a newer background run than `gate` (started by a promote, not seen yet). */

@@ -4,15 +4,15 @@
 // Cells never mix and gates of a superseded set are recognised and removed.
 import type { Logger } from 'pino';
 import { CoreTypes } from '../../api/resource.js';
-import { RolloutsTypes, type AnalysisRun, type AnalysisTemplate, type Argument } from '../../api/rollouts/analysis.js';
+import { RolloutsTypes, type AnalysisRun, type AnalysisTemplate } from '../../api/rollouts/analysis.js';
 import type { Experiment } from '../../api/rollouts/experiment.js';
-import type { AnalysisArg, Cell, CanaryStep } from '../../api/v1alpha1/cell.js';
+import type { Cell, CanaryStep } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
-import { GateSpecError, buildAnalysisRun, resolveFieldPath } from '../../analysis/run-builder.js';
+import { GateSpecError, buildAnalysisRun, stepArgValue } from '../../analysis/run-builder.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
-import { type GatePhase, type GateState, gateKey } from './model.js';
+import { type GatePhase, type GateState, backgroundRunNamed, gateKey } from './model.js';
 import { pauseDuration, stepsOf } from './steps.js';
 
 /** Label keys on gate objects (the first two are the original okra's). */
@@ -77,7 +77,7 @@ function needsTermination(run: AnalysisRun): boolean {
  * newest. While the named one is not in the cache, decide sees an older run and starts the named one.
  */
 function currentBackgroundRun<G extends { obj: GateObject }>(cell: Cell, runs: readonly G[]): G | undefined {
-  const named = cell.status?.gates?.find((g) => g.step === 'bg')?.name;
+  const named = backgroundRunNamed(cell.status ?? {});
   const byName = runs.find(({ obj }) => obj.metadata.name === named);
   if (byName) return byName;
   return [...runs].sort((a, b) => (b.obj.metadata.creationTimestamp ?? '').localeCompare(a.obj.metadata.creationTimestamp ?? '') || (b.obj.metadata.name ?? '').length - (a.obj.metadata.name ?? '').length)[0];
@@ -90,24 +90,6 @@ function currentBackgroundRun<G extends { obj: GateObject }>(cell: Cell, runs: r
 function refuseEndless(run: AnalysisRun, where: string): void {
   const endless = run.spec.metrics.find((m) => m.interval !== undefined && m.interval !== '' && (m.count === undefined || m.count === 0 || m.count === '0'));
   if (endless) throw new GateSpecError(`${where}: metric ${endless.name} has an interval but no count, so the step would never finish; set count`);
-}
-
-/**
- * An experiment analysis' arg as Argo Rollouts' experiment controller takes it: a literal, a Secret key it
- * reads itself, or a field of the Cell resolved here (it cannot see the Cell). An arg with no value is a
- * spec problem, never an empty string that would override the template's default.
- */
-function experimentArg(cell: Cell, arg: AnalysisArg, where: string): Argument {
-  if (arg.value !== undefined) return { name: arg.name, value: arg.value };
-  const secret = arg.valueFrom?.secretKeyRef;
-  if (secret) return { name: arg.name, valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } };
-  const fieldPath = arg.valueFrom?.fieldRef?.fieldPath;
-  if (fieldPath === undefined) throw new GateSpecError(`${where}: arg ${arg.name} has no value`);
-  try {
-    return { name: arg.name, value: resolveFieldPath(cell, fieldPath) };
-  } catch (err) {
-    throw new GateSpecError(`${where}: arg ${arg.name}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 /** Gates backed by the API server, read from informers. */
@@ -254,7 +236,8 @@ export class KubeGates implements GatePort {
       templateName: a.templateName,
       ...(a.clusterScope ? { clusterScope: true } : {}),
       ...(a.requiredForCompletion ? { requiredForCompletion: true } : {}),
-      args: (a.args ?? []).map((arg) => experimentArg(cell, arg, `${where}.analyses[${a.name}]`)),
+      // A secretKeyRef is left for the experiment controller to read; an arg with no value is refused.
+      args: (a.args ?? []).map((arg) => stepArgValue(cell, arg, `${where}.analyses[${a.name}]`)),
     }));
     await this.deps.client.create<Experiment>(RolloutsTypes.experiment, {
       apiVersion: 'argoproj.io/v1alpha1',

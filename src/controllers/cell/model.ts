@@ -103,6 +103,11 @@ export function gateFor(gate: GateState | undefined, step: number | 'bg', hash: 
   return gate?.step === step && gate.hash === hash ? gate : undefined;
 }
 
+/** The background run status names: the one seen last, or the one a promote started. */
+export function backgroundRunNamed(status: CellStatus): string | undefined {
+  return status.gates?.find((g) => g.step === 'bg')?.name;
+}
+
 /** The previous status, never undefined. */
 export function previousStatus(cell: Cell): CellStatus {
   return cell.status ?? {};
