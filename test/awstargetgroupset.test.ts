@@ -23,6 +23,7 @@ import { Manager } from '../src/runtime/manager.js';
 import { ADMIN_TOKEN, LocalCluster } from './stack/cluster.js';
 import { stackPaths } from './stack/paths.js';
 import { awsSettings, managementClient, stack, uniqueSuffix, workloadClient } from './support/env.js';
+import { DENIED_ARN, DENIED_MESSAGE, denyAccountTargetGroups } from './support/deny-account.js';
 import { kubectl } from './support/kubectl.js';
 import { createNamespace, deleteNamespace } from './support/namespaces.js';
 
@@ -389,36 +390,9 @@ describe('AWSTargetGroupSet', () => {
     const f = await mirroringWebAndOld();
 
     // An admission policy in this namespace refuses target groups of another AWS account.
-    const policy = `tgset-${f.namespace}`;
-    const denied = 'target groups of account 999999999999 are not allowed here';
-    await kubectl('management', ['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'admissionregistration.k8s.io/v1',
-          kind: 'ValidatingAdmissionPolicy',
-          metadata: { name: policy },
-          spec: {
-            failurePolicy: 'Fail',
-            matchConstraints: { resourceRules: [{ apiGroups: ['okra.mumo.co'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['awstargetgroups'] }] },
-            validations: [{ expression: "!object.spec.arn.contains(':999999999999:')", message: denied }],
-          },
-        },
-        {
-          apiVersion: 'admissionregistration.k8s.io/v1',
-          kind: 'ValidatingAdmissionPolicyBinding',
-          metadata: { name: policy },
-          spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': f.namespace } } } },
-        },
-      ],
-    }));
+    const allow = await denyAccountTargetGroups(f.namespace);
     try {
-      const foreignArn = 'arn:aws:elasticloadbalancing:us-east-1:999999999999:targetgroup/foreign/4444';
-      const probe = { apiVersion: 'okra.mumo.co/v1alpha1', kind: 'AWSTargetGroup', metadata: { name: 'probe', namespace: f.namespace }, spec: { arn: foreignArn } };
-      await vi.waitFor(async () => { await expect(management.create(AWSTargetGroupType, probe, { dryRun: true })).rejects.toThrow(denied); }, { timeout: 10_000, interval: 200 });
-
-      await f.binding(clusterA, 'foreign', { 'okra.mumo.co/version': '1.0.0' }, foreignArn);
+      await f.binding(clusterA, 'foreign', { 'okra.mumo.co/version': '1.0.0' }, DENIED_ARN);
       await clusterA.delete(TargetGroupBindingType, { name: 'old', namespace: f.bindingNs });
       await clusterA.mergePatch(TargetGroupBindingType, { name: 'web', namespace: f.bindingNs }, { metadata: { labels: { 'okra.mumo.co/version': '1.1.0' } } });
       await f.sync();
@@ -430,17 +404,17 @@ describe('AWSTargetGroupSet', () => {
       expect(status?.clusters?.find((c) => c.name === 'blue')).toEqual({
         name: 'blue',
         targetGroups: 1,
-        skipped: [{ binding: `${f.bindingNs}/foreign`, reason: expect.stringMatching(new RegExp(`^${refused}.*${denied}`)) as unknown }],
+        skipped: [{ binding: `${f.bindingNs}/foreign`, reason: expect.stringMatching(new RegExp(`^${refused}.*${DENIED_MESSAGE}`)) as unknown }],
       });
       expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'WriteFailed', message: expect.stringContaining(`could not apply AWSTargetGroup blue-${f.bindingNs}-foreign`) as unknown });
-      const warning = (): unknown => expect.objectContaining({ type: 'Warning', reason: 'BindingSkipped', message: expect.stringContaining(denied) as unknown });
+      const warning = (): unknown => expect.objectContaining({ type: 'Warning', reason: 'BindingSkipped', message: expect.stringContaining(DENIED_MESSAGE) as unknown });
       expect(f.events.events.filter((e) => e.type === 'Warning')).toEqual([warning()]);
 
       // Still refused on the next pass: reported once, not again.
       await f.sync();
       expect(f.events.events.filter((e) => e.type === 'Warning')).toEqual([warning()]);
     } finally {
-      await kubectl('management', ['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--ignore-not-found']);
+      await allow();
     }
     await f.cleanup();
   });

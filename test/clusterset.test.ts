@@ -80,7 +80,12 @@ describe('ClusterSet', () => {
     const blue = await f.createCluster('blue', { app: 'web', version: '1.0.0' });
     await f.createCluster('other', { app: 'api' });
     await createClusterSet(f.namespace);
+    const gets = vi.spyOn(client, 'get');
     await f.sync();
+    // It reads only the Secret names it would write (to find one in its way), not every EKS cluster's.
+    const secretGets = gets.mock.calls.filter(([type]) => type === CoreTypes.secret).map(([, name]) => name);
+    gets.mockRestore();
+    expect(secretGets).toEqual(['blue']);
 
     const secrets = await f.secrets();
     expect(names(secrets)).toEqual(['blue']);

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { AwsSettings } from '../aws/config.js';
 import { KubeClient } from '../kube/client.js';
 import { connectionFromKubeConfig, loadKubeConfig } from '../kube/connection.js';
-import { sanitize } from '../runtime/errors.js';
+import { sanitize, TerminalError } from '../runtime/errors.js';
 
 /** Exit codes shared by the CLIs. */
 export const ExitCode = {
@@ -27,6 +27,14 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** For `.catch`: a pass that refused the object's spec (a TerminalError) exits 4, naming the object. */
+export function invalidSpecExit(what: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof TerminalError) throw new CliError(`${what}: ${err.message}`, ExitCode.invalidSpec);
+    throw err;
+  };
 }
 
 /** Global flags, as commander parses them. */

@@ -11,8 +11,7 @@ import { reconcileAlbConfig, type AlbConfigAction } from '../../controllers/albc
 import { ruleConditions, rulePriority } from '../../controllers/listener.js';
 import type { KubeClient } from '../../kube/client.js';
 import { systemClock } from '../../runtime/clock.js';
-import { TerminalError } from '../../runtime/errors.js';
-import { awsSettingsOf, CliError, ExitCode, globals, kubeClient, namespaceOf } from '../common.js';
+import { awsSettingsOf, CliError, ExitCode, globals, invalidSpecExit, kubeClient, namespaceOf } from '../common.js';
 import { eventRecorder, objectName, printDocument, type NameOption } from './shared.js';
 
 /** What a dry run shows: the action, and the rule as it would be written for create or modify. */
@@ -67,10 +66,7 @@ export function registerAlbConfigSync(sync: Command): void {
       const config = await readConfig(client, ref.name, ref.namespace);
       const dryRun = opts.dryRun === true;
       const deps = { client, rules: new SdkListenerRules(awsSettingsOf(g)), events: eventRecorder(client, dryRun), clock: systemClock, dryRun };
-      const result = await reconcileAlbConfig(deps, ref).catch((err: unknown) => {
-        if (err instanceof TerminalError) throw new CliError(`AWSApplicationLoadBalancerConfig ${ref.namespace}/${ref.name}: ${err.message}`, ExitCode.invalidSpec);
-        throw err;
-      });
+      const result = await reconcileAlbConfig(deps, ref).catch(invalidSpecExit(`AWSApplicationLoadBalancerConfig ${ref.namespace}/${ref.name}`));
       const action = result.action ?? { kind: 'none' };
       if (dryRun) {
         printDocument(g, albConfigWrite(config, action));

@@ -20,9 +20,8 @@ import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { readSecretData } from '../../kube/secrets.js';
 import { systemClock } from '../../runtime/clock.js';
-import { TerminalError } from '../../runtime/errors.js';
 import type { EventRecorder } from '../../runtime/events.js';
-import { awsSettingsOf, CliError, ExitCode, globals, kubeClient, namespaceOf, type GlobalOptions } from '../common.js';
+import { awsSettingsOf, CliError, ExitCode, globals, invalidSpecExit, kubeClient, namespaceOf, type GlobalOptions } from '../common.js';
 import { cliCellDeps } from './cell-deps.js';
 import { describeDecision } from './cell-report.js';
 import { driveCell, type CellDriver } from './cell-run.js';
@@ -56,12 +55,7 @@ async function cellPass(t: CellTarget, opts: { dryRun: boolean; events: EventRec
     analysisRunLabels: opts.analysisRunLabels,
     dryRun: opts.dryRun,
   });
-  try {
-    return await reconcileCell(deps, { name: t.name, namespace: t.namespace, resync: true });
-  } catch (err) {
-    if (err instanceof TerminalError) throw new CliError(`Cell ${t.namespace}/${t.name}: ${err.message}`, ExitCode.invalidSpec);
-    throw err;
-  }
+  return reconcileCell(deps, { name: t.name, namespace: t.namespace, resync: true }).catch(invalidSpecExit(`Cell ${t.namespace}/${t.name}`));
 }
 
 /** Prints a pass: the decision object with -o yaml|json or --dry-run, else readable lines under `heading`. */

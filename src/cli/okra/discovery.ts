@@ -8,10 +8,9 @@ import { CoreTypes } from '../../api/resource.js';
 import { AWSTargetGroupType, type AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import { SdkEks, type EksCluster } from '../../aws/eks.js';
 import { EksTokenGenerator, type EksTokenSource } from '../../aws/eks-token.js';
-import type { TargetGroupPlan } from '../../controllers/awstargetgroupset/plan.js';
-import { reconcileTargetGroupSet } from '../../controllers/awstargetgroupset/reconciler.js';
+import { failedWriteLines, syncTargetGroupSet, type TargetGroupSetPass } from '../../controllers/awstargetgroupset/reconciler.js';
 import { buildClusterSecret, matchesTags, notReadyReason } from '../../controllers/clusterset/plan.js';
-import { reconcileClusterSet } from '../../controllers/clusterset/reconciler.js';
+import { syncClusterSet } from '../../controllers/clusterset/reconciler.js';
 import type { PassResult } from '../../controllers/clusterset/status.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
@@ -21,7 +20,7 @@ import { KeyedBackoff } from '../../runtime/backoff.js';
 import { systemClock } from '../../runtime/clock.js';
 import { KubeEventRecorder, MemoryEventRecorder } from '../../runtime/events.js';
 import { silentLogger } from '../../runtime/log.js';
-import { age, awsSettingsOf, CliError, ExitCode, globals, keyValues, kubeClient, namespaceOf, printObjects, type GlobalOptions } from '../common.js';
+import { age, awsSettingsOf, CliError, ExitCode, globals, invalidSpecExit, keyValues, kubeClient, namespaceOf, printObjects, type GlobalOptions } from '../common.js';
 
 interface CreateClusterOptions {
   awseksClusterName?: string;
@@ -128,7 +127,7 @@ export function registerDiscoverySync(sync: Command): void {
       const g = globals(cmd);
       const client = kubeClient(g);
       const settings = awsSettingsOf(g);
-      const result = await reconcileClusterSet(
+      const pass = await syncClusterSet(
         {
           client,
           eks: (region) => new SdkEks({ ...settings, region }),
@@ -138,8 +137,11 @@ export function registerDiscoverySync(sync: Command): void {
           dryRun: opts.dryRun === true,
         },
         { name: opts.name, namespace: namespaceOf(g) },
-      );
-      if (result.pass) printClusterSetPass(result.pass, opts.dryRun === true);
+      ).catch(invalidSpecExit(`ClusterSet ${namespaceOf(g)}/${opts.name}`));
+      if (!pass) throw new CliError(`ClusterSet ${namespaceOf(g)}/${opts.name} not found`, ExitCode.notFound);
+      printClusterSetPass(pass, opts.dryRun === true);
+      // What was written is printed first: a region EKS could not be listed in fails the run.
+      if (pass.retry) throw pass.retry;
     });
   sync
     .command('awstargetgroupset')
@@ -150,7 +152,7 @@ export function registerDiscoverySync(sync: Command): void {
     .action(async (opts: { name: string; clusterName?: string; dryRun?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const client = kubeClient(g);
-      const result = await reconcileTargetGroupSet(
+      const pass = await syncTargetGroupSet(
         {
           client,
           remote: new RemoteClusters({ eksTokens: lazyTokens(g) }),
@@ -161,8 +163,11 @@ export function registerDiscoverySync(sync: Command): void {
           onlyCluster: opts.clusterName,
         },
         { name: opts.name, namespace: namespaceOf(g) },
-      );
-      if (result.plan) printTargetGroupPlan(result.plan, opts.dryRun === true, result.failedWrites ?? []);
+      ).catch(invalidSpecExit(`AWSTargetGroupSet ${namespaceOf(g)}/${opts.name}`));
+      if (!pass) throw new CliError(`AWSTargetGroupSet ${namespaceOf(g)}/${opts.name} not found`, ExitCode.notFound);
+      printTargetGroupPass(pass, opts.dryRun === true);
+      // What was written is printed first: a write that failed for a reason worth retrying fails the run.
+      if (pass.retry) throw pass.retry;
     });
 }
 
@@ -175,22 +180,26 @@ function printClusterSetPass(pass: PassResult, dryRun: boolean): void {
     ...pass.entries.filter((e) => e.state === 'Skipped' || e.state === 'Error').map((e) => `cluster ${e.name} ${e.state.toLowerCase()}: ${e.message ?? ''}`),
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);
+  // A Secret that could not be written (or one in the way that we do not own) fails the run, so CI notices.
+  if (pass.entries.some((e) => e.state === 'Error')) process.exitCode = ExitCode.error;
 }
 
-function printTargetGroupPlan(plan: TargetGroupPlan, dryRun: boolean, failedWrites: readonly string[]): void {
+function printTargetGroupPass({ plan, failedWrites }: TargetGroupSetPass, dryRun: boolean): void {
   const suffix = dryRun ? ' (dry run)' : '';
   const lines = [
     ...plan.apply.map((tg) => `awstargetgroup/${tg.metadata.name ?? ''} applied${suffix}`),
     ...plan.delete.map((tg) => `awstargetgroup/${tg.metadata.name ?? ''} deleted${suffix}`),
-    ...failedWrites,
+    // A failed apply is named once, with its binding, among the skipped bindings below.
+    ...failedWriteLines({ failedApplies: new Map(), failedDeletes: failedWrites.failedDeletes }),
     ...plan.clusters.flatMap((c) => [
       ...(c.error ? [`cluster ${c.name}: ${c.error}`] : []),
       ...(c.skipped ?? []).map((s) => `cluster ${c.name} binding ${s.binding} skipped: ${s.reason}`),
     ]),
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);
-  // A cluster that could not be listed, or a write the API server refused, fails the run, so CI notices.
-  if (plan.clusters.some((c) => c.error) || failedWrites.length > 0) process.exitCode = ExitCode.error;
+  // A cluster that could not be listed, or a write that failed, fails the run, so CI notices.
+  const failed = failedWrites.failedApplies.size + failedWrites.failedDeletes.size > 0;
+  if (plan.clusters.some((c) => c.error) || failed) process.exitCode = ExitCode.error;
 }
 
 /** Registers `get targetgroupbindings` and `get awstargetgroups`. */

@@ -50,28 +50,46 @@ export interface TargetGroupSetDeps {
 
 const CLUSTER_CONCURRENCY = 4;
 
-/** Reconciles one AWSTargetGroupSet. */
-export async function reconcileTargetGroupSet(
-  deps: TargetGroupSetDeps,
-  req: Pick<ReconcileRequest, 'name' | 'namespace'>,
-): Promise<ReconcileResult & { plan?: TargetGroupPlan; failedWrites?: readonly string[] }> {
+/** One pass as it was carried out; `retry` is a write failure that was not a refusal (a timeout, a 5xx). */
+export interface TargetGroupSetPass {
+  readonly plan: TargetGroupPlan;
+  /** Writes that failed, by AWSTargetGroup name (a failed apply is also named as a skipped binding). */
+  readonly failedWrites: FailedWrites;
+  readonly requeueAfterMs?: number;
+  readonly retry?: Error;
+}
+
+/** Reconciles one AWSTargetGroupSet; a transient write failure is thrown so the controller backs off. */
+export async function reconcileTargetGroupSet(deps: TargetGroupSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult> {
+  const pass = await syncTargetGroupSet(deps, req);
+  // A refusal stays until someone changes the binding, the spec or the policy: the next syncInterval
+  // tries again. Anything else (a timeout, a 5xx, a conflict) is retried now, with the controller's backoff.
+  if (pass?.retry !== undefined) throw pass.retry;
+  return pass?.requeueAfterMs === undefined ? {} : { requeueAfterMs: pass.requeueAfterMs };
+}
+
+/**
+ * One pass over an AWSTargetGroupSet (the controller's, and `okra sync awstargetgroupset`'s): every write
+ * is tried and reported, and a transient failure is returned rather than thrown, so a caller can still
+ * say what was written. Undefined when the set is gone.
+ */
+export async function syncTargetGroupSet(deps: TargetGroupSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<TargetGroupSetPass | undefined> {
   const raw = await deps.client.get<AWSTargetGroupSet>(AWSTargetGroupSetType, req.name, req.namespace);
-  if (!raw || raw.metadata.deletionTimestamp) return {};
+  if (!raw || raw.metadata.deletionTimestamp) return undefined;
   const set = await validated(deps, raw);
 
   const clusters = await selectedClusters(deps, set);
   const listings = await settleLimit(clusters, CLUSTER_CONCURRENCY, (c) => listCluster(deps, set, c));
   const existing = await namespaceTargetGroups(deps, set.metadata.namespace ?? '');
   const plan = planTargetGroups({ set, listings: listings.map(settledListing), existing, partial: deps.onlyCluster !== undefined });
-  if (deps.dryRun) return { plan };
+  if (deps.dryRun) return { plan, failedWrites: { failedApplies: new Map(), failedDeletes: new Map() } };
   const writes = await applyPlan(deps, plan);
   const done = withFailedWrites(plan, writes);
   await report(deps, set, done, writes);
-  // A refusal stays until someone changes the binding, the spec or the policy: the next syncInterval
-  // tries again. Anything else (a timeout, a 5xx, a conflict) is retried now, with the controller's backoff.
-  if (writes.transient !== undefined) throw writes.transient;
+  const failedWrites = { failedApplies: writes.failedApplies, failedDeletes: writes.failedDeletes };
+  if (writes.transient !== undefined) return { plan: done, failedWrites, retry: writes.transient };
   const retryMs = Math.min(syncIntervalMs(set.spec), ...clusters.map((c) => deps.backoff.waitMs(backoffKey(c.secret))).filter((ms) => ms > 0));
-  return { requeueAfterMs: retryMs, plan: done, failedWrites: failedWriteLines(writes) };
+  return { plan: done, failedWrites, requeueAfterMs: retryMs };
 }
 
 async function validated(deps: TargetGroupSetDeps, raw: AWSTargetGroupSet): Promise<AWSTargetGroupSet> {
@@ -228,7 +246,7 @@ async function applyPlan(deps: TargetGroupSetDeps, plan: TargetGroupPlan): Promi
 }
 
 /** Every write of the pass that failed, one line each naming the object and the API server's message. */
-function failedWriteLines(writes: Pick<Writes, 'failedApplies' | 'failedDeletes'>): string[] {
+export function failedWriteLines(writes: Pick<Writes, 'failedApplies' | 'failedDeletes'>): string[] {
   const lines = (verb: string, failed: ReadonlyMap<string, string>): string[] => [...failed].map(([name, message]) => `could not ${verb} AWSTargetGroup ${name}: ${message}`);
   return [...lines('apply', writes.failedApplies), ...lines('delete', writes.failedDeletes)];
 }

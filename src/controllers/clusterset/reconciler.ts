@@ -14,7 +14,7 @@ import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller
 import { errorMessage } from '../../runtime/errors.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { patchStatusIfChanged } from '../../runtime/status.js';
-import { planClusterSecrets, regionsOf, secretNameFor, syncIntervalMs, validateClusterSet, type ClusterEntry, type Discovery } from './plan.js';
+import { matchingGenerator, planClusterSecrets, regionsOf, secretNameFor, syncIntervalMs, validateClusterSet, type ClusterEntry, type Discovery } from './plan.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { clusterSetEvents, clusterSetStatus, type PassResult } from './status.js';
 
@@ -33,18 +33,35 @@ export interface ClusterSetDeps {
 
 const DESCRIBE_CONCURRENCY = 8;
 
-/** Reconciles one ClusterSet. */
-export async function reconcileClusterSet(deps: ClusterSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult & { pass?: PassResult }> {
+/** Reconciles one ClusterSet; an incomplete EKS discovery is thrown so the controller backs off. */
+export async function reconcileClusterSet(deps: ClusterSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult> {
+  const pass = await syncClusterSet(deps, req);
+  if (pass?.retry !== undefined) throw pass.retry;
+  return pass === undefined ? {} : { requeueAfterMs: pass.requeueAfterMs };
+}
+
+/** One pass as it was carried out; `retry` says why EKS could not be listed in full. */
+export interface ClusterSetPass extends PassResult {
+  readonly requeueAfterMs: number;
+  readonly retry?: Error;
+}
+
+/**
+ * One pass over a ClusterSet (the controller's, and `okra sync clusterset`'s). An incomplete discovery
+ * is returned rather than thrown, so a caller can still say what was written. Undefined when it is gone.
+ */
+export async function syncClusterSet(deps: ClusterSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ClusterSetPass | undefined> {
   const raw = await deps.client.get<ClusterSet>(ClusterSetType, req.name, req.namespace);
-  if (!raw || raw.metadata.deletionTimestamp) return {};
+  if (!raw || raw.metadata.deletionTimestamp) return undefined;
   const cs = await validated(deps, raw);
   const discovery = await discover(deps, cs);
   const existing = await observeSecrets(deps, cs, discovery);
   const plan = planClusterSecrets({ cs, discovery, existing, defaultRegion: deps.defaultRegion });
   const pass: PassResult = { discovery, ...(await applyPlan(deps, cs, plan, existing)) };
   if (!deps.dryRun) await report(deps, cs, pass);
-  if (!discovery.complete) throw new Error(`EKS discovery incomplete: ${discovery.errors.join('; ')}`);
-  return { requeueAfterMs: syncIntervalMs(cs.spec), pass };
+  const requeueAfterMs = syncIntervalMs(cs.spec);
+  if (!discovery.complete) return { ...pass, requeueAfterMs, retry: new Error(`EKS discovery incomplete: ${discovery.errors.join('; ')}`) };
+  return { ...pass, requeueAfterMs };
 }
 
 async function validated(deps: ClusterSetDeps, raw: ClusterSet): Promise<ClusterSet> {
@@ -82,7 +99,9 @@ async function observeSecrets(deps: ClusterSetDeps, cs: ClusterSet, discovery: D
     ? deps.secrets.list(namespace).filter((s) => s.metadata.labels?.[CLUSTERSET_LABEL] === cs.metadata.name)
     : (await deps.client.list<SecretObject>(CoreTypes.secret, { namespace, labelSelector: `${CLUSTERSET_LABEL}=${cs.metadata.name ?? ''}` })).items;
   const known = new Set(owned.map((s) => s.metadata.name));
-  const unknownNames = [...new Set(discovery.clusters.map((c) => secretNameFor(c.name)))].filter((n) => !known.has(n));
+  // Only a cluster this set would write can collide with a Secret it does not own.
+  const wanted = discovery.clusters.filter((c) => matchingGenerator(cs.spec, c, deps.defaultRegion) !== undefined);
+  const unknownNames = [...new Set(wanted.map((c) => secretNameFor(c.name)))].filter((n) => !known.has(n));
   const others = await Promise.all(unknownNames.map((n) => deps.client.get<SecretObject>(CoreTypes.secret, n, namespace)));
   return [...owned, ...others.filter((s): s is SecretObject => s !== undefined)];
 }
