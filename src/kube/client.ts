@@ -55,6 +55,8 @@ export interface WriteOptions {
   readonly dryRun?: boolean | undefined;
   readonly subresource?: 'status' | undefined;
   readonly fieldManager?: string | undefined;
+  /** Abandons the request (and its 429 retries) when aborted; without it, the 30 s request timeout. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -85,8 +87,8 @@ export class KubeClient {
   }
 
   /** Reads one object; undefined when it does not exist. */
-  async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
-    const res = await this.send('get', type, { path: objectPath(type, namespace, name) });
+  async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string, opts: Pick<WriteOptions, 'signal'> = {}): Promise<T | undefined> {
+    const res = await this.send('get', type, { path: objectPath(type, namespace, name), ...signalOf(opts) });
     if (res.status === 404) return undefined;
     return parseJson(res) as T;
   }
@@ -120,6 +122,7 @@ export class KubeClient {
       path: collectionPath(type, obj.metadata.namespace),
       query: writeQuery(opts),
       body: JSON.stringify(obj),
+      ...signalOf(opts),
     });
     return parseJson(res) as T;
   }
@@ -165,6 +168,7 @@ export class KubeClient {
       path: objectPath(type, obj.metadata.namespace, obj.metadata.name ?? '', opts.subresource),
       query: writeQuery(opts),
       body: JSON.stringify(obj),
+      ...signalOf(opts),
     });
     return parseJson(res) as T;
   }
@@ -274,16 +278,17 @@ export class KubeClient {
   private async request(req: RequestSpec): Promise<http.IncomingMessage> {
     const url = new URL(this.connection.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    // The deadline covers the credentials too: an exec plugin that hangs must not hold a worker forever.
+    const signal = req.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': 'okra',
-      ...(await this.connection.authHeaders()),
+      ...(await untilAborted(this.connection.authHeaders(), signal)),
     };
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(req.body));
     }
-    const signal = req.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const outgoing = transport.request(url, { method: req.method ?? 'GET', headers, agent: this.agent, signal }, resolve);
@@ -342,6 +347,20 @@ function objectPath(type: ResourceType, namespace: string | undefined, name: str
 
 function selectorQuery(opts: ListOptions, extra: Record<string, string | undefined>): Record<string, string | undefined> {
   return { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, ...extra };
+}
+
+function signalOf(opts: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
+  return opts.signal ? { signal: opts.signal } : {};
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason once it aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => { reject(signal.reason as Error); };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => { signal.removeEventListener('abort', abort); });
+  });
 }
 
 function writeQuery(opts: { dryRun?: boolean | undefined; fieldManager?: string | undefined }): Record<string, string | undefined> {

@@ -64,13 +64,44 @@ describe('Controller outcome handling', () => {
     expect(h.outcomes).toEqual(['waiting', 'waiting', 'success']);
   });
 
-  it('retries a 409 conflict promptly', async () => {
-    const h = harness([() => Promise.reject(new KubeApiError(409, 'Conflict', 'the object has been modified')), () => Promise.resolve()]);
+  it('retries a 409 conflict promptly, and later and later while it repeats (a stale cache)', async () => {
+    const conflict = () => Promise.reject(new KubeApiError(409, 'Conflict', 'the object has been modified'));
+    const h = harness([conflict, conflict, conflict, conflict, () => Promise.resolve()]);
     h.controller.start();
     h.controller.enqueue('ns/a');
-    await outcomesReach(h.outcomes, 2);
+    await outcomesReach(h.outcomes, 5);
     await h.controller.stop();
-    expect(h.outcomes).toEqual(['conflict', 'success']);
+    expect(h.outcomes).toEqual(['conflict', 'conflict', 'conflict', 'conflict', 'success']);
+    // conflictRetryMs is 5: the retries wait 5, 10, 20 and 40 ms.
+    const gaps = h.calls.slice(1).map((t, i) => t - h.calls[i]!);
+    expect(gaps[0]).toBeLessThan(100);
+    expect(gaps[3]).toBeGreaterThanOrEqual(38);
+  });
+
+  it('stops at once: keys still queued are not reconciled after stop(), and a restart serves them', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<undefined>((resolve) => { release = () => { resolve(undefined); }; });
+    const names: string[] = [];
+    const controller = new Controller({
+      name: 'test',
+      log: silentLogger(),
+      workers: 1,
+      reconcile: async ({ name }) => {
+        names.push(name);
+        return name === 'first' ? gate : undefined;
+      },
+    });
+    controller.start();
+    for (const name of ['first', 'second', 'third']) controller.enqueue(`ns/${name}`);
+    await vi.waitFor(() => { expect(names).toEqual(['first']); });
+    const stopped = controller.stop();
+    release();
+    await stopped;
+    expect(names).toEqual(['first']);
+
+    controller.start();
+    await vi.waitFor(() => { expect(names).toEqual(['first', 'second', 'third']); });
+    await controller.stop();
   });
 
   it('requeues after requeueAfterMs when the reconcile asks', async () => {

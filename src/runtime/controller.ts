@@ -3,7 +3,7 @@
 //   success                → forget backoff; requeue after `requeueAfterMs` when asked
 //   TerminalError          → forget; no retry (the reconciler reported the problem in status)
 //   WaitingError           → forget; requeue after the error's own delay
-//   409 conflict           → requeue shortly without growing the backoff (someone else wrote first)
+//   409 conflict           → requeue shortly (someone else wrote first), backing off if it repeats
 //   anything else          → exponential backoff for that key
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -11,7 +11,7 @@ import type { KubeObject } from '../kube/client.js';
 import { isConflict } from '../kube/errors.js';
 import { objectKey, parseKey, type Informer } from '../kube/informer.js';
 import { classifyError, errorMessage, type WaitingError } from './errors.js';
-import { WorkQueue, type BackoffOptions, type Priority } from './workqueue.js';
+import { timerDelay, WorkQueue, type BackoffOptions, type Priority } from './workqueue.js';
 
 /** What a reconcile returns when it succeeds. */
 export interface ReconcileResult {
@@ -77,7 +77,7 @@ export interface ControllerOptions {
   readonly resyncMs?: number | undefined;
   readonly backoff?: BackoffOptions;
   readonly metrics?: ControllerMetrics;
-  /** Delay before retrying after a 409 conflict. Default 100 ms. */
+  /** Delay before retrying after a 409 conflict, doubling while conflicts repeat. Default 100 ms. */
   readonly conflictRetryMs?: number;
 }
 
@@ -148,12 +148,13 @@ export class Controller {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.queue.reopen();
     this.resyncAll();
     const workers = this.options.workers ?? DEFAULT_WORKERS;
     this.workers = Array.from({ length: workers }, () => this.work());
     const resyncMs = this.options.resyncMs;
     if (resyncMs) {
-      this.resyncTimer = setInterval(() => { this.resyncSpread(resyncMs); }, resyncMs);
+      this.resyncTimer = setInterval(() => { this.resyncSpread(resyncMs); }, timerDelay(resyncMs));
       this.resyncTimer.unref();
     }
   }
@@ -181,7 +182,7 @@ export class Controller {
       const timer = setTimeout(() => {
         this.sliceTimers.delete(timer);
         for (let i = s; i < keys.length; i += slices) this.resyncKey(keys[i] ?? '');
-      }, (s * periodMs) / slices);
+      }, timerDelay((s * periodMs) / slices));
       timer.unref();
       this.sliceTimers.add(timer);
     }
@@ -245,7 +246,9 @@ export class Controller {
       return 'waiting';
     }
     if (isConflict(err)) {
-      this.queue.addAfter(key, this.options.conflictRetryMs ?? 100);
+      // Soon, since someone else simply wrote first; but growing, since a conflict that repeats means a
+      // stale cache (a stalled watch) and retrying it ten times a second only loads the API server.
+      this.queue.addRateLimited(key, this.options.conflictRetryMs ?? 100);
       log.debug('conflict, retrying');
       return 'conflict';
     }

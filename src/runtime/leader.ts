@@ -4,7 +4,8 @@
 //   never by comparing clocks across machines;
 // - writes carry the observed resourceVersion, so two candidates can never both win a round;
 // - the leader renews every retryPeriod and gives up leadership when it cannot renew within
-//   renewDeadline (it must then stop writing: the manager stops its controllers);
+//   renewDeadline, the requests of a renewal included (a hung API server cannot stretch it), or at once
+//   when the lease shows another holder (it must then stop writing: the manager stops its controllers);
 // - on a clean stop the leader releases the lease so a standby takes over at once.
 import type { Logger } from 'pino';
 import { CoreTypes } from '../api/resource.js';
@@ -87,7 +88,7 @@ export class LeaderElector {
 
   private async run(callbacks: LeaderCallbacks): Promise<void> {
     while (!this.stopping()) {
-      if (!(await this.tryAcquireOrRenew())) {
+      if ((await this.tryAcquireOrRenew(this.abort.signal)) !== 'held') {
         await sleep(this.retryPeriodMs, this.abort.signal);
         continue;
       }
@@ -102,54 +103,63 @@ export class LeaderElector {
     }
   }
 
+  /** Renews until stopped or lost; a renewal's requests are cut off at the renew deadline. */
   private async renewUntilLost(): Promise<void> {
-    let lastRenew = Date.now();
+    // The deadline runs from the start of the last renewal that succeeded: the lease was written then.
+    let lastRenewStarted = Date.now();
     while (!this.stopping()) {
       await sleep(this.retryPeriodMs, this.abort.signal);
       if (this.stopping()) return;
-      if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
-      else if (Date.now() - lastRenew > this.renewDeadlineMs) return;
+      const started = Date.now();
+      const left = lastRenewStarted + this.renewDeadlineMs - started;
+      if (left <= 0) return;
+      const round = await this.tryAcquireOrRenew(AbortSignal.any([this.abort.signal, AbortSignal.timeout(left)]));
+      if (round === 'held') lastRenewStarted = started;
+      else if (round === 'taken' || Date.now() - lastRenewStarted >= this.renewDeadlineMs) return;
     }
   }
 
-  /** One election round; true when this candidate holds the lease afterwards. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /**
+   * One election round: `held` when this candidate holds the lease afterwards, `taken` when another
+   * holder's lease is current, `failed` when the round could not tell (an error, a conflict, a timeout).
+   */
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<'held' | 'taken' | 'failed'> {
     try {
-      const lease = await this.client.get<Lease>(CoreTypes.lease, this.options.name, this.options.namespace);
-      if (!lease) return await this.create();
-      return await this.takeIfPossible(lease);
+      const lease = await this.client.get<Lease>(CoreTypes.lease, this.options.name, this.options.namespace, { signal });
+      if (!lease) return await this.create(signal);
+      return await this.takeIfPossible(lease, signal);
     } catch (err) {
-      if (isConflict(err) || isAlreadyExists(err)) return false;
+      if (isConflict(err) || isAlreadyExists(err)) return 'failed';
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election round failed');
-      return false;
+      return 'failed';
     }
   }
 
-  private async create(): Promise<boolean> {
+  private async create(signal: AbortSignal): Promise<'held'> {
     const now = microTime(new Date());
     await this.client.create<Lease>(CoreTypes.lease, {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { name: this.options.name, namespace: this.options.namespace },
       spec: { ...this.record(), acquireTime: now, renewTime: now, leaseTransitions: 0 },
-    });
-    return true;
+    }, { signal });
+    return 'held';
   }
 
-  private async takeIfPossible(lease: Lease): Promise<boolean> {
+  private async takeIfPossible(lease: Lease, signal: AbortSignal): Promise<'held' | 'taken'> {
     const spec = lease.spec ?? {};
     this.noteObserved(spec);
     const holder = spec.holderIdentity ?? '';
     const mine = holder === this.options.identity;
     const expired = this.observed !== undefined && Date.now() - this.observed.at > this.leaseDurationMs;
-    if (!mine && holder !== '' && !expired) return false;
+    if (!mine && holder !== '' && !expired) return 'taken';
     const now = microTime(new Date());
     const next: LeaseSpec = mine
       ? { ...spec, ...this.record(), renewTime: now }
       : { ...this.record(), acquireTime: now, renewTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
-    const updated = await this.client.replace<Lease>(CoreTypes.lease, { ...lease, spec: next });
+    const updated = await this.client.replace<Lease>(CoreTypes.lease, { ...lease, spec: next }, { signal });
     this.noteObserved(updated.spec ?? {});
-    return true;
+    return 'held';
   }
 
   private record(): LeaseSpec {

@@ -81,8 +81,10 @@ export class Manager {
     this.elector.start({
       onStartedLeading: () => { this.startControllers(); },
       onStoppedLeading: async () => {
-        await this.stopControllers();
+        // Lost (not stopping): tell the owner first, as controller-runtime does, so a process that exits
+        // on it does so before any in-flight pass can write beside the new leader.
         if (this.started) this.options.onLostLeadership?.();
+        await this.stopControllers();
       },
     });
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
+import { MAX_TIMER_DELAY_MS, WorkQueue, type WorkQueueOptions } from './workqueue.js';
 
 describe('WorkQueue', () => {
   beforeEach(() => {
@@ -183,5 +183,37 @@ describe('WorkQueue', () => {
     expect(await waiting).toBeUndefined();
     q.add('a');
     expect(q.length).toBe(0);
+  });
+
+  it('hands out nothing after shutdown, even keys still waiting, and again after reopen', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    q.add('b');
+    q.shutdown();
+    expect(await q.get()).toBeUndefined();
+    q.reopen();
+    expect(await q.get()).toBe('a');
+    q.add('c');
+    expect(await q.get()).toBe('b');
+    expect(await q.get()).toBe('c');
+  });
+
+  it('waits out a delay longer than a Node timer can hold instead of firing at once', async () => {
+    // Real timers: with fake ones the overflow (a delay above 2^31-1 ms fires after 1 ms) never shows.
+    vi.useRealTimers();
+    const q = new WorkQueue();
+    q.addAfter('pause', 30 * 24 * 3600 * 1000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(q.length).toBe(0);
+    q.shutdown();
+  });
+
+  it('fires a long delay at the longest a timer holds; the pass then asks again for what is left', async () => {
+    const q = new WorkQueue();
+    q.addAfter('pause', MAX_TIMER_DELAY_MS * 2);
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_DELAY_MS - 1);
+    expect(q.length).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await q.get()).toBe('pause');
   });
 });

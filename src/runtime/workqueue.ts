@@ -35,6 +35,18 @@ export interface WorkQueueOptions {
   readonly maxLowPriorityInFlight?: number | undefined;
 }
 
+/**
+ * The longest delay Node's timers keep: a longer one fires after 1 ms (TimeoutOverflowWarning), which
+ * would turn a `pause: {duration: 720h}` into a hot loop. Longer delays wait this long; the pass that
+ * then runs early computes what is left and asks again.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A delay Node's timers can hold (see MAX_TIMER_DELAY_MS). */
+export function timerDelay(ms: number): number {
+  return Math.min(ms, MAX_TIMER_DELAY_MS);
+}
+
 const rank = (p: Priority): number => (p === 'normal' ? 1 : 0);
 const higher = (a: Priority, b: Priority): Priority => (rank(a) >= rank(b) ? a : b);
 
@@ -123,16 +135,19 @@ export class WorkQueue {
       this.timers.delete(key);
       this.add(key, due?.priority ?? priority);
     };
-    const timer = setTimeout(fire, delayMs);
+    const timer = setTimeout(fire, timerDelay(delayMs));
     timer.unref();
     this.timers.set(key, { at, timer, priority: pending ? higher(pending.priority, priority) : priority });
   }
 
-  /** Queues a failed key after its backoff delay, which doubles with every consecutive failure. */
-  addRateLimited(key: string): number {
+  /**
+   * Queues a failed key after its backoff delay, which doubles with every consecutive failure from
+   * `baseMs` (the queue's own base unless given).
+   */
+  addRateLimited(key: string, baseMs = this.backoff.baseMs): number {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
-    const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (failures - 1));
+    const delay = Math.min(this.backoff.maxMs, baseMs * 2 ** (failures - 1));
     this.addAfter(key, delay);
     return delay;
   }
@@ -147,11 +162,14 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Waits for the next key; undefined once the queue shuts down. */
+  /**
+   * Waits for the next key; undefined once the queue shuts down, even with keys still waiting: a replica
+   * that lost its lease must stop acting at once, not work through its backlog beside the new leader.
+   */
   get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
     const next = this.next();
     if (next !== undefined) return Promise.resolve(this.take(next));
-    if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -196,6 +214,11 @@ export class WorkQueue {
   /** True while any key is being processed. */
   get busy(): boolean {
     return this.processing.size > 0;
+  }
+
+  /** Hands out keys again after shutdown() (a controller started again, for example on regaining a lease). */
+  reopen(): void {
+    this.shuttingDown = false;
   }
 
   /** Stops handing out keys; pending get() calls resolve with undefined. */

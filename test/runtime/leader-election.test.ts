@@ -4,11 +4,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreTypes } from '../../src/api/resource.js';
-import type { KubeObject } from '../../src/kube/client.js';
+import { KubeClient, type KubeObject } from '../../src/kube/client.js';
+import { connectionFromKubeConfig, loadKubeConfig } from '../../src/kube/connection.js';
 import { silentLogger } from '../../src/runtime/log.js';
 import { Manager } from '../../src/runtime/manager.js';
 import { managementClient, stack, uniqueSuffix } from '../support/env.js';
 import { createNamespace, deleteNamespace } from '../support/namespaces.js';
+import { FreezableTcpProxy } from '../support/tcp-proxy.js';
 
 const client = managementClient();
 let ns: string;
@@ -22,11 +24,17 @@ afterAll(async () => {
 const LEASE = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
 
 /** A manager whose one controller records which identity reconciled which ConfigMap. */
-function candidate(identity: string, lease: string, reconciled: { by: string; name: string }[]): Manager {
+function candidate(
+  identity: string,
+  lease: string,
+  reconciled: { by: string; name: string }[],
+  { via = client, onLostLeadership }: { via?: KubeClient; onLostLeadership?: () => void } = {},
+): Manager {
   const manager = new Manager({
-    client,
+    client: via,
     log: silentLogger(),
     leaderElection: { namespace: ns, name: lease, identity, ...LEASE },
+    onLostLeadership,
   });
   manager
     .controller({
@@ -100,6 +108,31 @@ describe('leader election', () => {
       await survivor.stop();
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('stands down within the renew deadline when the API server stops answering, and says so before stopping', async () => {
+    const lease = `okra-${uniqueSuffix()}`;
+    const proxy = await FreezableTcpProxy.start(stack().management.server);
+    const viaProxy = new KubeClient({ ...connectionFromKubeConfig(loadKubeConfig(stack().management.kubeconfig)), server: proxy.url });
+    const events: string[] = [];
+    const frozen = candidate('frozen', lease, [], { via: viaProxy, onLostLeadership: () => events.push(`lost, leading=${String(frozen.leading)}`) });
+    try {
+      await frozen.start();
+      await vi.waitFor(() => { expect(frozen.leading).toBe(true); }, { timeout: 10_000, interval: 50 });
+      const frozenAt = Date.now();
+      proxy.freeze();
+      await vi.waitFor(() => { expect(events).toHaveLength(1); }, { timeout: 20_000, interval: 50 });
+      const lostAfterMs = Date.now() - frozenAt;
+      // The renewal's own requests are cut off at the renew deadline, counted from the last renewal (at
+      // most a retry period before the freeze): not the 30 s a request may take.
+      expect(lostAfterMs).toBeLessThanOrEqual(LEASE.renewDeadlineMs + LEASE.retryPeriodMs + 1000);
+      // The owner hears of it while the controllers still run: okrad exits there, before any pass in flight.
+      expect(events).toEqual(['lost, leading=true']);
+      await vi.waitFor(() => { expect(frozen.leading).toBe(false); }, { timeout: 5_000, interval: 50 });
+    } finally {
+      await proxy.stop();
+      await frozen.stop();
     }
   });
 });
