@@ -1,9 +1,11 @@
 // Cells end to end: the real apiserver, the controllers in a manager, and a real ALB in moto. Each test
 // has its own namespace and its own region (so its ALB and rules are its own).
 import { ModifyRuleCommand, CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CellType, type Cell } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import { forwardAction } from '../src/aws/elbv2.js';
+import { CLEANUP_FINALIZER } from '../src/controllers/cell/reconciler.js';
 import { CellWorld } from './support/cell-world.js';
 
 const worlds: CellWorld[] = [];
@@ -236,5 +238,43 @@ describe('Cell rollouts', () => {
     expect(status.message).toMatch(message);
     expect(w.rules.writeCount).toBe(0);
     expect(await w.weights()).toBeUndefined();
+  });
+});
+
+describe('deleting a Cell', () => {
+  const gone = async (w: CellWorld, name: string): Promise<void> => {
+    await vi.waitFor(async () => { expect(await w.client.get(CellType, name, w.namespace)).toBeUndefined(); }, { timeout: 20_000, interval: 100 });
+  };
+
+  it('leaves its rule and the traffic where they are by default', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    const cell = await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect(cell.metadata.finalizers ?? []).toEqual([]);
+    await w.client.delete(CellType, { name: 'web', namespace: w.namespace });
+    await gone(w, 'web');
+    expect(await w.weights()).toEqual({ blue: 100 });
+  });
+
+  it('with cleanupOnDelete deletes its rule first, and keeps the Cell (and the rule) while AWS cannot be read', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { ...canary3, cleanupOnDelete: true });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await vi.waitFor(async () => { expect((await w.client.get<Cell>(CellType, 'web', w.namespace))?.metadata.finalizers).toEqual([CLEANUP_FINALIZER]); });
+
+    w.rules.failReads = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    await w.client.delete(CellType, { name: 'web', namespace: w.namespace });
+    await vi.waitFor(() => { expect(w.events.memory.events.filter((e) => e.reason === 'CleanupFailed').length).toBeGreaterThanOrEqual(2); }, { timeout: 20_000, interval: 50 });
+    expect(await w.client.get(CellType, 'web', w.namespace)).toBeDefined();
+    expect(await w.weights()).toEqual({ blue: 100 });
+
+    w.rules.failReads = undefined;
+    await gone(w, 'web');
+    expect(await w.weights()).toBeUndefined();
+    expect(w.eventReasons('web').slice(-1)).toEqual(['RuleDeleted']);
   });
 });

@@ -11,16 +11,24 @@ export class RecordingRules implements ListenerRulesPort {
   /** ModifyRule calls to fail, as AWS would fail them (throttling, an outage): the first whose weights match fails once. */
   readonly failModify: { when: (weights: readonly ForwardWeight[]) => boolean; error: Error }[] = [];
 
+  /** While set, every rule read (getRule, findRuleByPriority) throws it, as AWS in an outage would. */
+  failReads: Error | undefined;
+
   constructor(private readonly inner: ListenerRulesPort) {}
 
   async getRule(ruleArn: string, opts?: { fresh?: boolean }): Promise<ListenerRuleState | undefined> {
-    this.reads++;
+    this.read();
     return this.inner.getRule(ruleArn, opts);
   }
 
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
-    this.reads++;
+    this.read();
     return this.inner.findRuleByPriority(listenerArn, priority);
+  }
+
+  private read(): void {
+    this.reads++;
+    if (this.failReads) throw this.failReads;
   }
 
   async ruleTags(ruleArn: string): Promise<Record<string, string>> {

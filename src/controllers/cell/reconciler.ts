@@ -238,13 +238,30 @@ async function ensureFinalizer(deps: CellDeps, cell: Cell): Promise<void> {
   cell.metadata.resourceVersion = updated.metadata.resourceVersion;
 }
 
+/** AWS says the listener, its load balancer or the rule is gone, or the ARN is not one: nothing to delete. */
+function ruleCannotExist(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return ['ListenerNotFoundException', 'LoadBalancerNotFoundException', 'RuleNotFoundException', 'ValidationError'].includes(name);
+}
+
 /** On deletion with cleanupOnDelete: delete the rule this Cell owns, then let the Cell go. */
 async function finalize(deps: CellDeps, cell: Cell): Promise<CellPass> {
   if (!cell.metadata.finalizers?.includes(CLEANUP_FINALIZER) || deps.dryRun) return {};
-  const rule = await observeRule(deps, cell).catch(() => ({ kind: 'absent' }) as const);
-  if (rule.kind === 'owned') {
-    await deps.rules.deleteRule(rule.rule.arn);
-    await deps.events.record(withKind(cell, CellType), { type: 'Normal', reason: 'RuleDeleted', message: `deleted listener rule ${rule.rule.arn} (cleanupOnDelete)` });
+  try {
+    const rule = await observeRule(deps, cell).catch((err: unknown) => {
+      if (ruleCannotExist(err)) return { kind: 'absent' } as const;
+      throw err;
+    });
+    if (rule.kind === 'owned') {
+      await deps.rules.deleteRule(rule.rule.arn);
+      await deps.events.record(withKind(cell, CellType), { type: 'Normal', reason: 'RuleDeleted', message: `deleted listener rule ${rule.rule.arn} (cleanupOnDelete)` });
+    }
+  } catch (err) {
+    // Throttled, an outage, access denied: keep the finalizer and retry with backoff. Letting the Cell go
+    // now would leave its rule forwarding traffic (canary weights included) with nothing to clean it up.
+    const message = `could not delete the listener rule (cleanupOnDelete): ${errorMessage(err)}; the Cell is kept until it is deleted (or remove the finalizer ${CLEANUP_FINALIZER} to leave the rule)`;
+    await deps.events.record(withKind(cell, CellType), { type: 'Warning', reason: 'CleanupFailed', message });
+    throw err;
   }
   const finalizers = (cell.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
   await deps.client.mergePatch(CellType, { name: cell.metadata.name ?? '', namespace: cell.metadata.namespace }, { metadata: { finalizers } });
