@@ -1,12 +1,14 @@
 // AWSApplicationLoadBalancerConfig on its own, as in the original okra: it creates its listener rule,
-// keeps it equal to the spec, and refuses to touch a rule at its priority that it does not own.
-import { CreateRuleCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+// keeps it equal to the spec (priority included), refuses to touch a rule at its priority that it does
+// not own, says so on the object when an AWS write fails, and reads the rule fresh on a resync pass.
+import { CreateRuleCommand, DeleteRuleCommand, ModifyRuleCommand, SetRulePrioritiesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import {
   AWSApplicationLoadBalancerConfigType,
   type AWSApplicationLoadBalancerConfig,
 } from '../src/api/v1alpha1/awsapplicationloadbalancerconfig.js';
-import { SdkListenerRules, forwardAction } from '../src/aws/elbv2.js';
+import { SdkListenerRules, forwardAction, type ListenerRulesPort } from '../src/aws/elbv2.js';
+import { CachingListenerRules } from '../src/aws/rule-cache.js';
 import { reconcileAlbConfig, type AlbConfigDeps } from '../src/controllers/albconfig/reconciler.js';
 import { systemClock } from '../src/runtime/clock.js';
 import { MemoryEventRecorder } from '../src/runtime/events.js';
@@ -16,11 +18,12 @@ import { createNamespace } from './support/namespaces.js';
 
 const client = managementClient();
 
-async function setup(region: string) {
+async function setup(region: string, rules: ListenerRulesPort = new SdkListenerRules(awsSettings(region))) {
   const namespace = await createNamespace(client, 'albconfig');
   const alb = await createAlb(awsSettings(region));
   const [a, b] = [await alb.targetGroup('a'), await alb.targetGroup('b')];
-  const deps: AlbConfigDeps = { client, rules: new SdkListenerRules(awsSettings(region)), events: new MemoryEventRecorder(), clock: systemClock };
+  const events = new MemoryEventRecorder();
+  const deps: AlbConfigDeps = { client, rules, events, clock: systemClock };
   const create = (priority: number, weights: [number, number]) =>
     client.create<AWSApplicationLoadBalancerConfig>(AWSApplicationLoadBalancerConfigType, {
       apiVersion: 'okra.mumo.co/v1alpha1',
@@ -31,9 +34,12 @@ async function setup(region: string) {
         listener: { rule: { priority, hosts: ['web.example.com'], forward: { targetGroups: [{ name: 'a', arn: a, weight: weights[0] }, { name: 'b', arn: b, weight: weights[1] }] } } },
       },
     });
-  const sync = () => reconcileAlbConfig(deps, { name: 'web', namespace });
+  const sync = (resync = false) => reconcileAlbConfig(deps, { name: 'web', namespace, resync });
   const status = async () => (await client.get<AWSApplicationLoadBalancerConfig>(AWSApplicationLoadBalancerConfigType, 'web', namespace))?.status;
-  return { namespace, alb, a, b, create, sync, status };
+  const patchRule = (rule: Record<string, unknown>) => client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace }, { spec: { listener: { rule } } });
+  const warnings = () => events.events.filter((e) => e.type === 'Warning').map((e) => e.reason);
+  const ready = async () => (await status())?.conditions?.find((c) => c.type === 'Ready');
+  return { namespace, alb, a, b, create, sync, status, patchRule, warnings, ready };
 }
 
 describe('AWSApplicationLoadBalancerConfig', () => {
@@ -65,5 +71,72 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect((await f.sync()).action).toMatchObject({ kind: 'conflict' });
     expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 100 });
     expect(await f.status()).toMatchObject({ phase: 'Error', reason: 'RuleConflict' });
+  });
+
+  it('moves its rule when spec.listener.rule.priority changes, puts a hand-moved rule back, and moves nothing onto a rule it does not own', async () => {
+    const f = await setup('eu-west-3');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    const ruleArn = (await f.status())?.ruleARN;
+    const { Rules } = await f.alb.elb.send(
+      new CreateRuleCommand({ ListenerArn: f.alb.listenerArn, Priority: 20, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/x'] } }], Actions: [forwardAction([{ arn: f.a, weight: 100 }])] }),
+    );
+    const foreign = Rules?.[0]?.RuleArn ?? '';
+
+    await f.patchRule({ priority: 20 });
+    expect((await f.sync()).action).toEqual({ kind: 'conflict', arn: foreign, owner: undefined, priorityInUse: true });
+    expect((await f.sync()).action).toMatchObject({ kind: 'conflict', priorityInUse: true });
+    expect(await f.alb.weightsAt(10)).toEqual({ [f.a]: 70, [f.b]: 30 });
+    expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 100 });
+    expect(await f.status()).toMatchObject({ phase: 'Error', reason: 'PriorityInUse', ruleARN: ruleArn });
+    expect(await f.ready()).toMatchObject({ status: 'False', reason: 'PriorityInUse', message: expect.stringContaining(`cannot move to priority 20: it is held by ${foreign}`) as unknown });
+    expect(f.warnings()).toEqual(['PriorityInUse']);
+
+    await f.alb.elb.send(new DeleteRuleCommand({ RuleArn: foreign }));
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false, priority: 20, moveOnly: true });
+    expect(await f.alb.weightsAt(10)).toBeUndefined();
+    expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
+    expect(await f.status()).toMatchObject({ phase: 'Synced', reason: 'Synced', ruleARN: ruleArn });
+    expect((await f.sync()).action).toEqual({ kind: 'none' });
+
+    await f.alb.elb.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: ruleArn, Priority: 30 }] }));
+    await f.alb.elb.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [forwardAction([{ arn: f.b, weight: 100 }])] }));
+    expect((await f.sync(true)).action).toEqual({ kind: 'modify', conditions: false, priority: 20 });
+    expect(await f.alb.weightsAt(30)).toBeUndefined();
+    expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
+  });
+
+  it('reports a failed AWS write as Ready=False ActionFailed with the AWS message and one Warning, and rethrows', async () => {
+    const f = await setup('eu-north-1');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    const missing = f.b.replace(/\/[^/]+$/, '/ffffffffffffffff');
+
+    await f.patchRule({ forward: { targetGroups: [{ name: 'a', arn: f.a, weight: 50 }, { name: 'b', arn: missing, weight: 50 }] } });
+    await expect(f.sync()).rejects.toThrow(/not found/);
+    await expect(f.sync()).rejects.toThrow(/not found/);
+    expect(await f.status()).toMatchObject({ phase: 'Error', reason: 'ActionFailed', message: expect.stringMatching(/^updating listener rule \S+ failed: .*not found/) as unknown });
+    expect(await f.ready()).toMatchObject({ status: 'False', reason: 'ActionFailed' });
+    expect(f.warnings()).toEqual(['ActionFailed']);
+    expect(await f.alb.weightsAt(10)).toEqual({ [f.a]: 70, [f.b]: 30 });
+
+    await f.patchRule({ forward: { targetGroups: [{ name: 'a', arn: f.a, weight: 50 }, { name: 'b', arn: f.b, weight: 50 }] } });
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false });
+    expect(await f.status()).toMatchObject({ phase: 'Synced', reason: 'Synced' });
+    expect(await f.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+  });
+
+  it('restores hand-edited weights on the next resync pass although the rule cache holds the old read', async () => {
+    const region = 'eu-west-3';
+    const f = await setup(region, new CachingListenerRules(new SdkListenerRules(awsSettings(region)), { maxAgeMs: 3_600_000 }));
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    expect((await f.sync()).action).toEqual({ kind: 'none' });
+
+    await f.alb.elb.send(new ModifyRuleCommand({ RuleArn: (await f.status())?.ruleARN, Actions: [forwardAction([{ arn: f.a, weight: 100 }])] }));
+    // An ordinary pass may answer from the cache (that is what the cache is for); the resync pass may not.
+    expect((await f.sync()).action).toEqual({ kind: 'none' });
+    expect((await f.sync(true)).action).toEqual({ kind: 'modify', conditions: false });
+    expect(await f.alb.weightsAt(10)).toEqual({ [f.a]: 70, [f.b]: 30 });
   });
 });

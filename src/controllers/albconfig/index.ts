@@ -1,5 +1,5 @@
 // Wires the AWSApplicationLoadBalancerConfig controller into a manager; a periodic resync re-checks the
-// rule in AWS, which cannot be watched.
+// rule in AWS, which cannot be watched (the request carries `resync`, so that pass reads past the rule cache).
 import { AWSApplicationLoadBalancerConfigType, type AWSApplicationLoadBalancerConfig } from '../../api/v1alpha1/awsapplicationloadbalancerconfig.js';
 import type { Controller } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';

@@ -11,6 +11,7 @@ import type { ListenerRulesPort } from '../../aws/elbv2.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller.js';
+import { errorMessage } from '../../runtime/errors.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
@@ -38,21 +39,54 @@ export function albConfigProblem(spec: Spec): string | undefined {
   return undefined;
 }
 
-/** What one pass does with the rule. */
-export type AlbConfigAction = { kind: 'create' } | { kind: 'modify'; conditions: boolean } | { kind: 'none' } | { kind: 'conflict'; arn: string; owner?: string | undefined };
+/**
+ * What one pass does with the rule. `modify` rewrites the rule (its conditions too when `conditions`)
+ * unless `moveOnly`, then moves it to `priority` when set. `conflict` names the rule we may not touch:
+ * the one at our priority, or with `priorityInUse` the one holding the priority our rule must move to.
+ */
+export type AlbConfigAction =
+  | { kind: 'create' }
+  | { kind: 'modify'; conditions: boolean; priority?: number; moveOnly?: true }
+  | { kind: 'none' }
+  | { kind: 'conflict'; arn: string; owner?: string | undefined; priorityInUse?: true };
 
-/** Decides what to do with the rule (pure). */
-export function planAlbConfig(spec: Spec, lookup: RuleLookup): AlbConfigAction {
+/** A rule other than ours sitting at the priority our rule must move to, with its owner tag if any. */
+export interface PriorityHolder {
+  readonly arn: string;
+  readonly owner?: string | undefined;
+}
+
+/** The priority our rule must move to, or undefined when it already sits there (or is the default rule). */
+export function pendingMove(spec: Spec, lookup: RuleLookup): number | undefined {
+  if (lookup.kind !== 'owned' || typeof lookup.rule.priority !== 'number') return undefined;
+  const priority = rulePriority(spec.listener?.rule);
+  return lookup.rule.priority === priority ? undefined : priority;
+}
+
+/** Decides what to do with the rule (pure); `holder` is the rule found at the priority of a pending move. */
+export function planAlbConfig(spec: Spec, lookup: RuleLookup, holder?: PriorityHolder): AlbConfigAction {
   if (lookup.kind === 'foreign') return { kind: 'conflict', arn: lookup.arn, owner: lookup.owner };
   if (lookup.kind === 'absent') return { kind: 'create' };
-  const weights = (spec.listener?.rule?.forward?.targetGroups ?? []).map((t) => ({ arn: t.arn, weight: t.weight }));
+  const priority = pendingMove(spec, lookup);
+  // ALB would refuse the move anyway; saying so before any write keeps the rule exactly as it was.
+  if (priority !== undefined && holder && holder.arn !== lookup.rule.arn) return { kind: 'conflict', arn: holder.arn, owner: holder.owner, priorityInUse: true };
+  const move = priority === undefined ? {} : { priority };
   const conditionsOk = sameConditions(lookup.rule.conditions, ruleConditions(spec.listener?.rule));
-  if (conditionsOk && sameWeights(lookup.rule.weights, weights)) return { kind: 'none' };
-  return { kind: 'modify', conditions: !conditionsOk };
+  if (conditionsOk && sameWeights(lookup.rule.weights, specWeights(spec))) {
+    return priority === undefined ? { kind: 'none' } : { kind: 'modify', conditions: false, ...move, moveOnly: true };
+  }
+  return { kind: 'modify', conditions: !conditionsOk, ...move };
+}
+
+function specWeights(spec: Spec): { arn: string; weight: number }[] {
+  return (spec.listener?.rule?.forward?.targetGroups ?? []).map((t) => ({ arn: t.arn, weight: t.weight }));
 }
 
 /** Reconciles one AWSApplicationLoadBalancerConfig. */
-export async function reconcileAlbConfig(deps: AlbConfigDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult & { action?: AlbConfigAction }> {
+export async function reconcileAlbConfig(
+  deps: AlbConfigDeps,
+  req: Pick<ReconcileRequest, 'name' | 'namespace' | 'resync'>,
+): Promise<ReconcileResult & { action?: AlbConfigAction }> {
   const type = AWSApplicationLoadBalancerConfigType;
   const raw = await deps.client.get<AWSApplicationLoadBalancerConfig>(type, req.name, req.namespace);
   if (!raw || raw.metadata.deletionTimestamp) return {};
@@ -60,51 +94,116 @@ export async function reconcileAlbConfig(deps: AlbConfigDeps, req: Pick<Reconcil
   const problem = parsed.success ? albConfigProblem(parsed.data.spec) : zodProblem(parsed.error.issues);
   if (problem || !parsed.success) return rejectSpec(deps, { type, obj: raw, message: problem ?? 'invalid', now: deps.clock.now() });
   const config = parsed.data;
-  const rule = config.spec.listener?.rule;
-  const lookup = await findOwnedRule(deps.rules, {
-    listenerArn: config.spec.listenerARN,
-    priority: rulePriority(rule),
-    knownArn: config.status?.ruleARN,
-    owner: ownerTag(type.kind, config.metadata.namespace, config.metadata.name),
-    adopt: config.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
-  });
-  const action = planAlbConfig(config.spec, lookup);
+  const lookup = await observeRule(deps.rules, config, req.resync === true);
+  const action = planAlbConfig(config.spec, lookup, await priorityHolder(deps.rules, config, lookup));
   if (deps.dryRun) return { action };
-  const ruleArn = await perform(deps, config, action, lookup);
-  await report(deps, config, action, ruleArn);
+  const ruleArn = await apply(deps, config, action, lookup);
+  const next = albConfigStatus(config, { action, ruleArn }, deps.clock.now());
+  await report(deps, config, next, albConfigEvents(config.status, next, action));
   return { action };
+}
+
+/** Finds the rule; a resync pass describes it in AWS, since a hand edit is what the resync exists to catch. */
+function observeRule(rules: ListenerRulesPort, config: AWSApplicationLoadBalancerConfig, resync: boolean): Promise<RuleLookup> {
+  return findOwnedRule(rules, {
+    listenerArn: config.spec.listenerARN,
+    priority: rulePriority(config.spec.listener?.rule),
+    knownArn: config.status?.ruleARN,
+    owner: ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name),
+    adopt: config.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
+    fresh: resync,
+  });
+}
+
+/** The rule holding the priority our rule must move to, read only when a move is pending. */
+async function priorityHolder(rules: ListenerRulesPort, config: AWSApplicationLoadBalancerConfig, lookup: RuleLookup): Promise<PriorityHolder | undefined> {
+  const priority = pendingMove(config.spec, lookup);
+  if (priority === undefined) return undefined;
+  const found = await rules.findRuleByPriority(config.spec.listenerARN, priority);
+  if (!found) return undefined;
+  return { arn: found.arn, owner: (await rules.ruleTags(found.arn))[OWNER_TAG] };
+}
+
+/** Runs the action; a failed write is recorded on the object before the error goes on to the backoff. */
+async function apply(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, lookup: RuleLookup): Promise<string | undefined> {
+  try {
+    return await perform(deps, config, action, lookup);
+  } catch (err) {
+    const ruleArn = lookup.kind === 'owned' ? lookup.rule.arn : undefined;
+    const failed = albConfigStatus(config, { action, ruleArn, failure: errorMessage(err) }, deps.clock.now());
+    // The AWS error is what the controller must back off on and log; a failed status write must not replace it.
+    await report(deps, config, failed, failureEvents(config.status, failed)).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function perform(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, lookup: RuleLookup): Promise<string | undefined> {
   const rule = config.spec.listener?.rule;
-  const weights = (rule?.forward?.targetGroups ?? []).map((t) => ({ arn: t.arn, weight: t.weight }));
   if (action.kind === 'create') {
     return deps.rules.createRule({
       listenerArn: config.spec.listenerARN,
       priority: rulePriority(rule),
       conditions: ruleConditions(rule),
-      weights,
+      weights: specWeights(config.spec),
       tags: { [OWNER_TAG]: ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name) },
     });
   }
   if (lookup.kind !== 'owned') return undefined;
-  if (action.kind === 'modify') await deps.rules.modifyRule(lookup.rule.arn, { weights, ...(action.conditions ? { conditions: ruleConditions(rule) } : {}) });
+  if (action.kind !== 'modify') return lookup.rule.arn;
+  // Content first, as the Cell does: a move that keeps failing must not hold up a weights repair.
+  if (action.moveOnly !== true) {
+    await deps.rules.modifyRule(lookup.rule.arn, { weights: specWeights(config.spec), ...(action.conditions ? { conditions: ruleConditions(rule) } : {}) });
+  }
+  if (action.priority !== undefined) await deps.rules.setPriority(lookup.rule.arn, action.priority);
   return lookup.rule.arn;
 }
 
+/** Ready, reason and message of a pass. */
+interface Outcome {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
+}
+
+function outcomeOf(config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, ruleArn: string | undefined, failure: string | undefined): Outcome {
+  if (failure !== undefined) return { ready: false, reason: 'ActionFailed', message: `${writeOf(config, action, ruleArn)} failed: ${failure}` };
+  if (action.kind !== 'conflict') return { ready: true, reason: 'Synced', message: `listener rule ${ruleArn ?? ''} is in sync` };
+  const owner = action.owner ? ` (owner: ${action.owner})` : '';
+  if (action.priorityInUse === true) {
+    const priority = rulePriority(config.spec.listener?.rule);
+    return { ready: false, reason: 'PriorityInUse', message: `listener rule ${ruleArn ?? ''} cannot move to priority ${priority}: it is held by ${action.arn}${owner}, which this object does not own; nothing was modified` };
+  }
+  return { ready: false, reason: 'RuleConflict', message: `the rule at this priority (${action.arn}) is not owned by this object${owner}; it was not modified` };
+}
+
+/** The write an action makes, in words, for a failure message. */
+function writeOf(config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, ruleArn: string | undefined): string {
+  if (action.kind === 'create') return `creating the listener rule at priority ${rulePriority(config.spec.listener?.rule)}`;
+  const rule = `listener rule ${ruleArn ?? ''}`;
+  if (action.kind !== 'modify') return `${rule} ${action.kind}`;
+  const move = action.priority === undefined ? '' : `moving ${rule} to priority ${action.priority}`;
+  if (action.moveOnly === true) return move;
+  return `updating ${rule}${move ? `, then ${move}` : ''}`;
+}
+
+/** What a pass did: its action, the rule it ended with, and the AWS error of a write that failed. */
+export interface AlbConfigPass {
+  readonly action: AlbConfigAction;
+  readonly ruleArn: string | undefined;
+  readonly failure?: string | undefined;
+}
+
 /** The status after a pass (pure). */
-export function albConfigStatus(config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, ruleArn: string | undefined, now: Date): Status {
-  const conflict = action.kind === 'conflict';
-  const message = conflict
-    ? `the rule at this priority (${action.arn}) is not owned by this object${action.owner ? ` (owner: ${action.owner})` : ''}; it was not modified`
-    : `listener rule ${ruleArn ?? ''} is in sync`;
+export function albConfigStatus(config: AWSApplicationLoadBalancerConfig, pass: AlbConfigPass, now: Date): Status {
+  const { ruleArn } = pass;
+  const { ready, reason, message } = outcomeOf(config, pass.action, ruleArn, pass.failure);
   const generation = config.metadata.generation;
-  let conditions = setCondition(config.status?.conditions, { type: 'Ready', status: conflict ? 'False' : 'True', reason: conflict ? 'RuleConflict' : 'Synced', message }, now, generation);
+  let conditions = setCondition(config.status?.conditions, { type: 'Ready', status: ready ? 'True' : 'False', reason, message }, now, generation);
   conditions = setCondition(conditions, { type: 'Stalled', status: 'False', reason: 'SpecValid', message: 'the spec is valid' }, now, generation);
   return {
     ...config.status,
-    phase: conflict ? 'Error' : 'Synced',
-    reason: conflict ? 'RuleConflict' : 'Synced',
+    phase: ready ? 'Synced' : 'Error',
+    reason,
     message,
     ...(ruleArn ? { ruleARN: ruleArn } : {}),
     ...(generation === undefined ? {} : { observedGeneration: generation }),
@@ -116,16 +215,27 @@ export function albConfigStatus(config: AWSApplicationLoadBalancerConfig, action
 function albConfigEvents(previous: Status | undefined, next: Status, action: AlbConfigAction): EventInput[] {
   const arn = next.ruleARN ?? '';
   if (action.kind === 'create') return [{ type: 'Normal', reason: 'RuleCreated', message: `created listener rule ${arn}` }];
-  if (action.kind === 'modify') return [{ type: 'Normal', reason: 'RuleUpdated', message: `updated listener rule ${arn}` }];
-  if (action.kind === 'conflict' && previous?.reason !== 'RuleConflict') return [{ type: 'Warning', reason: 'RuleConflict', message: next.message ?? '' }];
+  if (action.kind === 'modify') return [{ type: 'Normal', reason: 'RuleUpdated', message: updateMessage(arn, action) }];
+  if (action.kind === 'conflict' && previous?.reason !== next.reason) return [{ type: 'Warning', reason: next.reason ?? 'RuleConflict', message: next.message ?? '' }];
   return [];
 }
 
-async function report(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerConfig, action: AlbConfigAction, ruleArn: string | undefined): Promise<void> {
+function updateMessage(arn: string, action: Extract<AlbConfigAction, { kind: 'modify' }>): string {
+  const move = action.priority === undefined ? '' : `moved listener rule ${arn} to priority ${action.priority}`;
+  if (action.moveOnly === true) return move;
+  return `updated listener rule ${arn}${move ? `; ${move}` : ''}`;
+}
+
+/** Events of a failed write: one Warning when the object turns ActionFailed, not one per retry. */
+function failureEvents(previous: Status | undefined, next: Status): EventInput[] {
+  return previous?.reason === 'ActionFailed' ? [] : [{ type: 'Warning', reason: 'ActionFailed', message: next.message ?? '' }];
+}
+
+/** Patches the status when it changed (so an idle pass writes nothing), then records the pass's Events. */
+async function report(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerConfig, next: Status, events: readonly EventInput[]): Promise<void> {
   const now = deps.clock.now();
-  const next = albConfigStatus(config, action, ruleArn, now);
   if (createMergePatch(config.status ?? {}, next) !== undefined) {
     await patchStatusIfChanged(deps.client, AWSApplicationLoadBalancerConfigType, config, { ...next, lastSyncTime: metaTime(now) });
   }
-  for (const e of albConfigEvents(config.status, next, action)) await deps.events.record(withKind(config, AWSApplicationLoadBalancerConfigType), e);
+  for (const e of events) await deps.events.record(withKind(config, AWSApplicationLoadBalancerConfigType), e);
 }

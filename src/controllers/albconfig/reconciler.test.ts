@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { AWSApplicationLoadBalancerConfig, AWSApplicationLoadBalancerConfigSpec } from '../../api/v1alpha1/awsapplicationloadbalancerconfig.js';
+import type { ListenerRuleState } from '../../aws/elbv2.js';
+import { ruleConditions } from '../listener.js';
+import type { RuleLookup } from '../rule.js';
+import { albConfigStatus, planAlbConfig, type AlbConfigAction, type PriorityHolder } from './reconciler.js';
+
+const RULE = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r1';
+const OTHER = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r2';
+const NOW = new Date('2026-11-22T12:00:00Z');
+const tg = (name: string) => `arn:aws:elasticloadbalancing:eu-west-3:123456789012:targetgroup/${name}/0123456789abcdef`;
+const rule = { priority: 20, hosts: ['web.example.com'], forward: { targetGroups: [{ name: 'a', arn: tg('a'), weight: 70 }, { name: 'b', arn: tg('b'), weight: 30 }] } };
+const spec: AWSApplicationLoadBalancerConfigSpec = { listenerARN: 'arn:listener', listener: { rule } };
+
+function live(over: Partial<ListenerRuleState> = {}): RuleLookup {
+  return { kind: 'owned', rule: { arn: RULE, priority: 20, conditions: ruleConditions(rule), weights: [{ arn: tg('a'), weight: 70 }, { arn: tg('b'), weight: 30 }], ...over } };
+}
+
+describe('planAlbConfig', () => {
+  it.each<[string, RuleLookup, PriorityHolder | undefined, AlbConfigAction]>([
+    ['in sync', live(), undefined, { kind: 'none' }],
+    ['no rule', { kind: 'absent' }, undefined, { kind: 'create' }],
+    ['foreign rule at the priority', { kind: 'foreign', arn: OTHER, owner: 'Cell/prod/web' }, undefined, { kind: 'conflict', arn: OTHER, owner: 'Cell/prod/web' }],
+    ['weights drifted', live({ weights: [{ arn: tg('a'), weight: 100 }] }), undefined, { kind: 'modify', conditions: false }],
+    ['conditions drifted', live({ conditions: [] }), undefined, { kind: 'modify', conditions: true }],
+    ['spec priority changed (rule still at 10)', live({ priority: 10 }), undefined, { kind: 'modify', conditions: false, priority: 20, moveOnly: true }],
+    ['moved by hand and weights drifted', live({ priority: 30, weights: [{ arn: tg('b'), weight: 1 }] }), undefined, { kind: 'modify', conditions: false, priority: 20 }],
+    ['target priority held by a foreign rule', live({ priority: 10 }), { arn: OTHER, owner: 'Cell/prod/web' }, { kind: 'conflict', arn: OTHER, owner: 'Cell/prod/web', priorityInUse: true }],
+    ['target priority held by an untagged rule, weights drifted too', live({ priority: 10, weights: [] }), { arn: OTHER }, { kind: 'conflict', arn: OTHER, owner: undefined, priorityInUse: true }],
+    ['a holder is ignored when no move is pending', live(), { arn: OTHER }, { kind: 'none' }],
+    ['the default rule is never moved', live({ priority: 'default' }), undefined, { kind: 'none' }],
+  ])('%s', (_name, lookup, holder, want) => {
+    expect(planAlbConfig(spec, lookup, holder)).toEqual(want);
+  });
+});
+
+describe('albConfigStatus', () => {
+  const synced: AWSApplicationLoadBalancerConfig = {
+    metadata: { name: 'web', namespace: 'prod', generation: 2 },
+    spec,
+    status: { phase: 'Synced', reason: 'Synced', message: `listener rule ${RULE} is in sync`, ruleARN: RULE },
+  };
+  const ready = (s: ReturnType<typeof albConfigStatus>) => s.conditions?.find((c) => c.type === 'Ready');
+
+  it.each<[string, AlbConfigAction, string | undefined, { phase: string; reason: string; ready: string; message: RegExp }]>([
+    ['in sync', { kind: 'none' }, undefined, { phase: 'Synced', reason: 'Synced', ready: 'True', message: /is in sync/ }],
+    ['moved', { kind: 'modify', conditions: false, priority: 20, moveOnly: true }, undefined, { phase: 'Synced', reason: 'Synced', ready: 'True', message: /is in sync/ }],
+    ['foreign rule at the priority', { kind: 'conflict', arn: OTHER }, undefined, { phase: 'Error', reason: 'RuleConflict', ready: 'False', message: /r2\) is not owned/ }],
+    [
+      'target priority held',
+      { kind: 'conflict', arn: OTHER, owner: 'Cell/prod/web', priorityInUse: true },
+      undefined,
+      { phase: 'Error', reason: 'PriorityInUse', ready: 'False', message: /r1 cannot move to priority 20: it is held by \S+r2 \(owner: Cell\/prod\/web\)/ },
+    ],
+    ['ModifyRule failed', { kind: 'modify', conditions: false }, 'Target group not found', { phase: 'Error', reason: 'ActionFailed', ready: 'False', message: /^updating listener rule \S+r1 failed: Target group not found$/ }],
+    [
+      'SetRulePriorities failed',
+      { kind: 'modify', conditions: true, priority: 20 },
+      'The specified priority is in use.',
+      { phase: 'Error', reason: 'ActionFailed', ready: 'False', message: /^updating listener rule \S+r1, then moving listener rule \S+r1 to priority 20 failed: The specified/ },
+    ],
+    ['CreateRule failed', { kind: 'create' }, 'TooManyTargetGroups', { phase: 'Error', reason: 'ActionFailed', ready: 'False', message: /^creating the listener rule at priority 20 failed: TooManyTargetGroups$/ }],
+  ])('%s', (_name, action, failure, want) => {
+    const status = albConfigStatus(synced, { action, ruleArn: RULE, failure }, NOW);
+    expect(status).toMatchObject({ phase: want.phase, reason: want.reason, ruleARN: RULE, observedGeneration: 2 });
+    expect(status.message).toMatch(want.message);
+    expect(ready(status)).toMatchObject({ status: want.ready, reason: want.reason, message: status.message });
+  });
+});
