@@ -241,6 +241,28 @@ describe('Cell rollouts', () => {
   });
 });
 
+describe('a listener rule that cannot be read', () => {
+  it('is named in status with one Warning, nothing is written, and the Cell recovers when it can be read', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    const missing = w.alb.listenerArn.replace(/\/[0-9a-f]+$/, '/0123456789abcdef');
+    await w.cell('web', {
+      ingress: { type: 'AWSApplicationLoadBalancer', awsApplicationLoadBalancer: { listenerARN: missing, listener: { rule: { priority: 10, hosts: ['web.example.com'] } }, targetGroupSelector: { matchLabels: { app: 'web' } } } },
+    });
+    const failed = await w.waitForStatus('web', (s) => s.reason === 'RuleReadFailed');
+    expect(failed.message).toMatch(new RegExp(`^could not read the listener rule on ${missing}: .*[Ll]istener`));
+    expect(w.rules.writeCount).toBe(0);
+    // Retried with backoff: the same cause is not reported again.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(w.eventReasons('web')).toEqual(['RuleReadFailed']);
+
+    await w.patchSpec('web', { ingress: { type: 'AWSApplicationLoadBalancer', awsApplicationLoadBalancer: { listenerARN: w.alb.listenerArn, listener: { rule: { priority: 10, hosts: ['web.example.com'] } }, targetGroupSelector: { matchLabels: { app: 'web' } } } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect(await w.weights()).toEqual({ blue: 100 });
+  });
+});
+
 describe('deleting a Cell', () => {
   const gone = async (w: CellWorld, name: string): Promise<void> => {
     await vi.waitFor(async () => { expect(await w.client.get(CellType, name, w.namespace)).toBeUndefined(); }, { timeout: 20_000, interval: 100 });

@@ -64,7 +64,7 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   if (!parsed.success) return rejectInvalid(deps, raw, zodProblem(parsed.error.issues));
   const cell = parsed.data;
   if (!deps.dryRun) await ensureFinalizer(deps, cell);
-  const obs = await observe(deps, cell, req.resync === true);
+  const obs = await observe(deps, cell, req.resync === true).catch((err: unknown) => ruleReadFailed(deps, cell, err));
   const decision = decide(obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
@@ -101,6 +101,22 @@ async function observe(deps: CellDeps, cell: Cell, resync: boolean): Promise<Obs
     ...deps.gates.observe(cell),
     now: deps.clock.now(),
   };
+}
+
+/**
+ * The rule could not be read (a listener ARN that does not exist, access denied, throttling): say so on
+ * the Cell, with one Warning per new cause, then fail the pass so it is retried with backoff. Traffic is
+ * left as it is: nothing is decided without knowing the rule.
+ */
+async function ruleReadFailed(deps: CellDeps, cell: Cell, err: unknown): Promise<never> {
+  if (deps.dryRun) throw err;
+  const listener = cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN ?? '';
+  const message = `could not read the listener rule on ${listener}: ${errorMessage(err)}`;
+  if (cell.status?.message !== message) {
+    await writeStatus(deps, cell, { ...(cell.status ?? {}), reason: 'RuleReadFailed', message });
+    await deps.events.record(withKind(cell, CellType), { type: 'Warning', reason: 'RuleReadFailed', message });
+  }
+  throw err;
 }
 
 /**
