@@ -1,19 +1,23 @@
-// The ELBv2 adapter against moto: several rules read in one DescribeRules call, including a rule deleted
-// in the meantime (AWS fails the whole call then, so the adapter falls back to one call per rule), and
-// the cache in front of it sending the reads of one turn as that one call.
+// The ELBv2 adapter against moto: several rules read in one DescribeRules call, every page of it,
+// including a rule deleted in the meantime (AWS fails the whole call then, so the adapter falls back to
+// one call per rule); the cache in front of it sending the reads of one turn as that one call; and a
+// weight write that keeps the actions a rule runs before its forward.
+import { DescribeRulesCommand, CreateRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { SdkListenerRules } from '../src/aws/elbv2.js';
+import { SdkListenerRules, forwardAction, type ListenerRuleState, type RuleRead } from '../src/aws/elbv2.js';
 import { CachingListenerRules } from '../src/aws/rule-cache.js';
 import { createAlb } from './support/alb.js';
 import { awsSettings } from './support/env.js';
 
-async function setup() {
+const WEIGHTS: readonly [number, number][] = [[100, 0], [80, 20], [0, 100], [50, 50], [10, 90]];
+
+async function setup(opts: { rules?: number; pageSize?: number } = {}) {
   const settings = awsSettings('eu-north-1');
   const alb = await createAlb(settings);
   const calls: string[] = [];
-  const rules = new SdkListenerRules(settings, (call) => { calls.push(call.operation); });
+  const rules = new SdkListenerRules(settings, (call) => { calls.push(call.operation); }, opts.pageSize ? { pageSize: opts.pageSize } : {});
   const [a, b] = [await alb.targetGroup('a'), await alb.targetGroup('b')];
-  const make = (priority: number, weights: [number, number]) =>
+  const make = (priority: number, weights: readonly [number, number]) =>
     rules.createRule({
       listenerArn: alb.listenerArn,
       priority,
@@ -21,9 +25,16 @@ async function setup() {
       weights: [{ arn: a, weight: weights[0] }, { arn: b, weight: weights[1] }],
       tags: {},
     });
-  const arns = [await make(1, [100, 0]), await make(2, [80, 20]), await make(3, [0, 100])];
+  const arns: string[] = [];
+  for (const [i, weights] of WEIGHTS.slice(0, opts.rules ?? 3).entries()) arns.push(await make(i + 1, weights));
   calls.length = 0;
-  return { rules, arns, a, b, calls };
+  return { alb, rules, arns, a, b, calls };
+}
+
+/** The rule a read found; fails the test on a failed read. */
+function ruleOf(read: RuleRead | undefined): ListenerRuleState | undefined {
+  if (read?.status !== 'fulfilled') throw new Error(`read failed: ${String(read?.reason)}`);
+  return read.value;
 }
 
 describe('SdkListenerRules.getRules', () => {
@@ -31,17 +42,26 @@ describe('SdkListenerRules.getRules', () => {
     const { rules, arns, a, b, calls } = await setup();
     const [r1, r2, r3] = arns as [string, string, string];
     const all = await rules.getRules([r1, r2, r3]);
-    expect(all.get(r2)?.weights).toEqual([{ arn: a, weight: 80 }, { arn: b, weight: 20 }]);
-    expect([...all.values()].map((r) => r?.priority)).toEqual([1, 2, 3]);
+    expect(ruleOf(all.get(r2))?.weights).toEqual([{ arn: a, weight: 80 }, { arn: b, weight: 20 }]);
+    expect([...all.values()].map((r) => ruleOf(r)?.priority)).toEqual([1, 2, 3]);
     expect(calls).toEqual(['DescribeRules']);
 
     await rules.deleteRule(r2);
     calls.length = 0;
     const afterDelete = await rules.getRules([r1, r2, r3]);
     expect(calls[0]).toBe('DescribeRules');
-    expect(afterDelete.get(r2)).toBeUndefined();
-    expect(afterDelete.get(r1)?.weights).toEqual([{ arn: a, weight: 100 }, { arn: b, weight: 0 }]);
-    expect(afterDelete.get(r3)?.weights).toEqual([{ arn: a, weight: 0 }, { arn: b, weight: 100 }]);
+    expect(ruleOf(afterDelete.get(r2))).toBeUndefined();
+    expect(ruleOf(afterDelete.get(r1))?.weights).toEqual([{ arn: a, weight: 100 }, { arn: b, weight: 0 }]);
+    expect(ruleOf(afterDelete.get(r3))?.weights).toEqual([{ arn: a, weight: 0 }, { arn: b, weight: 100 }]);
+  });
+
+  it('follows NextMarker: a rule on a later page is read from that page, not taken as gone', async () => {
+    const { rules, arns, a, b, calls } = await setup({ rules: 5, pageSize: 2 });
+    const all = await rules.getRules(arns);
+    expect(arns.map((arn) => ruleOf(all.get(arn))?.priority)).toEqual([1, 2, 3, 4, 5]);
+    expect(ruleOf(all.get(arns[4] ?? ''))?.weights).toEqual([{ arn: a, weight: 10 }, { arn: b, weight: 90 }]);
+    // Three pages of one call; reading the two rules past the first page on their own would be four calls.
+    expect(calls).toEqual(['DescribeRules', 'DescribeRules', 'DescribeRules']);
   });
 
   it('behind the cache, the reads of one turn are one DescribeRules call', async () => {
@@ -50,5 +70,33 @@ describe('SdkListenerRules.getRules', () => {
     const read = await Promise.all(arns.map((arn) => cached.getRule(arn, { fresh: true })));
     expect(read.map((r) => r?.arn)).toEqual(arns);
     expect(calls).toEqual(['DescribeRules']);
+  });
+});
+
+describe('SdkListenerRules.modifyRule', () => {
+  it('keeps an authenticate-oidc action before the forward across a weight write', async () => {
+    const { alb, rules, a, b } = await setup({ rules: 0 });
+    const oidc: Action = {
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: { Issuer: 'https://idp.example.com', AuthorizationEndpoint: 'https://idp.example.com/auth', TokenEndpoint: 'https://idp.example.com/token', UserInfoEndpoint: 'https://idp.example.com/me', ClientId: 'okra', ClientSecret: 'secret' },
+    };
+    // An adopted rule (or one edited by hand) that authenticates before it forwards.
+    const created = await alb.elb.send(
+      new CreateRuleCommand({
+        ListenerArn: alb.listenerArn,
+        Priority: 7,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app'] } }],
+        Actions: [oidc, { ...forwardAction([{ arn: a, weight: 100 }]), Order: 2 }],
+      }),
+    );
+    const ruleArn = created.Rules?.[0]?.RuleArn ?? '';
+
+    await rules.modifyRule(ruleArn, { weights: [{ arn: a, weight: 60 }, { arn: b, weight: 40 }] });
+
+    const actions = (await alb.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules?.[0]?.Actions ?? [];
+    expect(actions.map((x) => [x.Type, x.Order])).toEqual([['authenticate-oidc', 1], ['forward', 2]]);
+    expect(actions[0]?.AuthenticateOidcConfig).toMatchObject({ Issuer: 'https://idp.example.com', ClientId: 'okra', UseExistingClientSecret: true });
+    expect((await rules.getRule(ruleArn))?.weights).toEqual([{ arn: a, weight: 60 }, { arn: b, weight: 40 }]);
   });
 });

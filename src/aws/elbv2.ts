@@ -1,6 +1,8 @@
 // ALB listener rules behind a narrow port: read a rule's conditions and forward weights, create a tagged
 // rule, modify its weights (and conditions), delete it. The SDK adapter always sends and reads the
 // ForwardConfig form of the forward action, so comparisons do not depend on how AWS (or moto) echoes it.
+// A weight write replaces only the forward action: ModifyRule replaces the whole action list, and a rule
+// okra adopted or someone edited may authenticate (authenticate-oidc/-cognito) before it forwards.
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
@@ -11,6 +13,7 @@ import {
   RuleNotFoundException,
   SetRulePrioritiesCommand,
   type Action,
+  type DescribeRulesCommandOutput,
   type Rule,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -48,7 +51,10 @@ export interface ListenerRulesPort {
   ruleTags(ruleArn: string): Promise<Record<string, string>>;
   /** Creates a rule with a weighted forward action and tags; returns its ARN. */
   createRule(input: { listenerArn: string; priority: number; conditions: readonly RuleCondition[]; weights: readonly ForwardWeight[]; tags: Record<string, string> }): Promise<string>;
-  /** Replaces the rule's forward action (and its conditions when given). One ModifyRule call. */
+  /**
+   * Replaces the rule's forward action (and its conditions when given), keeping its other actions as
+   * they are. One ModifyRule call, after a DescribeRules call for those actions.
+   */
   modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void>;
   /** Moves a rule to another priority. */
   setPriority(ruleArn: string, priority: number): Promise<void>;
@@ -76,56 +82,148 @@ export function forwardWeights(actions: readonly Action[] | undefined): ForwardW
   return forward.TargetGroupArn ? [{ arn: forward.TargetGroupArn, weight: 100 }] : [];
 }
 
+/** Action types that end a rule's evaluation: a rule has exactly one, last, and okra's is the forward. */
+const TERMINAL_ACTIONS: ReadonlySet<string> = new Set(['forward', 'redirect', 'fixed-response']);
+
+function isTerminal(action: Action): boolean {
+  return TERMINAL_ACTIONS.has(action.Type ?? '');
+}
+
+/**
+ * The action list a weight write sends, given the rule's actions as described: every action before the
+ * terminal one (authentication) is kept as it is, in its Order, and the terminal action becomes okra's
+ * forward at the terminal action's Order. Stickiness stays off, as okra has always written it.
+ */
+export function actionsWithForward(current: readonly Action[], weights: readonly ForwardWeight[]): Action[] {
+  const kept = current.filter((a) => !isTerminal(a)).map(resendable);
+  const order = current.find(isTerminal)?.Order ?? nextOrder(kept);
+  const forward = forwardAction(weights);
+  return [...kept, order === undefined ? forward : { ...forward, Order: order }];
+}
+
+/**
+ * An action as described, made fit to send back: AWS never describes an OIDC client secret, and a modify
+ * may leave the secret out only when it says to keep the existing one.
+ */
+function resendable(action: Action): Action {
+  const oidc = action.AuthenticateOidcConfig;
+  if (!oidc) return action;
+  const { ClientSecret: _omitted, ...config } = oidc;
+  return { ...action, AuthenticateOidcConfig: { ...config, UseExistingClientSecret: true } };
+}
+
+/** An Order after every kept action, when a rule described without Orders must now hold several. */
+function nextOrder(kept: readonly Action[]): number | undefined {
+  return kept.length === 0 ? undefined : Math.max(...kept.map((a) => a.Order ?? 0)) + 1;
+}
+
 function toState(rule: Rule): ListenerRuleState {
   const priority = rule.IsDefault === true || rule.Priority === 'default' ? 'default' : Number(rule.Priority);
   return { arn: rule.RuleArn ?? '', priority, conditions: rule.Conditions ?? [], weights: forwardWeights(rule.Actions) };
 }
 
+/** What reading one rule came to: the rule, undefined when it no longer exists, or the error of its read. */
+export type RuleRead = PromiseSettledResult<ListenerRuleState | undefined>;
+
 /** Reads many rules at once (one DescribeRules call), for batching readers. */
 export interface RuleBatchReader {
-  /** Each ARN mapped to its rule, or to undefined when the rule no longer exists. */
-  getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, ListenerRuleState | undefined>>;
+  /** Each ARN mapped to its own outcome; rejects only when the read failed for all of them (throttling). */
+  getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, RuleRead>>;
+}
+
+/** One page of a DescribeRules call by rule ARNs. */
+export type DescribeRulesPage = (ruleArns: readonly string[], marker: string | undefined) => Promise<Pick<DescribeRulesCommandOutput, 'Rules' | 'NextMarker'>>;
+
+/**
+ * Several rules through one DescribeRules call, every page of it. An ARN missing from the answer is
+ * described on its own before it counts as gone. AWS refuses the whole call for one bad ARN (RuleNotFound
+ * for a deleted rule, ValidationError for a malformed one); then each ARN is described on its own, so
+ * only the bad one fails or is gone.
+ */
+export async function readRuleBatch(
+  page: DescribeRulesPage,
+  single: (ruleArn: string) => Promise<ListenerRuleState | undefined>,
+  ruleArns: readonly string[],
+): Promise<Map<string, RuleRead>> {
+  const found = await batchAnswer(page, ruleArns);
+  const settle = async (arn: string): Promise<RuleRead> => {
+    const rule = found.get(arn);
+    if (rule) return { status: 'fulfilled', value: rule };
+    return single(arn).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+  };
+  return new Map(await Promise.all(ruleArns.map(async (arn) => [arn, await settle(arn)] as const)));
+}
+
+/** The rules the batch call found; none when AWS refused it or there is one ARN (`single` reads that in one call). */
+async function batchAnswer(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, ListenerRuleState>> {
+  if (ruleArns.length <= 1) return new Map();
+  try {
+    return await allPages(page, ruleArns);
+  } catch (err) {
+    if (!refusesBatch(err)) throw err;
+    return new Map();
+  }
+}
+
+async function allPages(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, ListenerRuleState>> {
+  const found = new Map<string, ListenerRuleState>();
+  let marker: string | undefined;
+  do {
+    const answer = await page(ruleArns, marker);
+    for (const rule of answer.Rules ?? []) found.set(rule.RuleArn ?? '', toState(rule));
+    marker = answer.NextMarker;
+  } while (marker);
+  return found;
+}
+
+/** Errors by which AWS refuses a whole DescribeRules call because of some of its ARNs. */
+function refusesBatch(err: unknown): boolean {
+  return err instanceof RuleNotFoundException || (err instanceof Error && err.name === 'ValidationError');
+}
+
+/** Options of the SDK adapter. */
+export interface SdkListenerRulesOptions {
+  /** Rules per DescribeRules page (AWS allows 1–400); small only to exercise paging in tests. */
+  readonly pageSize?: number;
 }
 
 /** ListenerRulesPort over the AWS SDK. */
 export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
   private readonly client: ElasticLoadBalancingV2Client;
+  private readonly pageSize: number;
 
-  constructor(settings: AwsSettings, observer?: AwsCallObserver) {
+  constructor(settings: AwsSettings, observer?: AwsCallObserver, options: SdkListenerRulesOptions = {}) {
     this.client = instrument(new ElasticLoadBalancingV2Client(sdkConfig(settings)), 'elbv2', observer);
+    this.pageSize = options.pageSize ?? 400;
   }
 
   async getRule(ruleArn: string): Promise<ListenerRuleState | undefined> {
+    const rule = await this.describeRule(ruleArn);
+    return rule ? toState(rule) : undefined;
+  }
+
+  /** The rule as AWS describes it, or undefined when it no longer exists. */
+  private async describeRule(ruleArn: string): Promise<Rule | undefined> {
     try {
       const { Rules } = await this.client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
-      const rule = Rules?.[0];
-      return rule ? toState(rule) : undefined;
+      return Rules?.[0];
     } catch (err) {
       if (err instanceof RuleNotFoundException) return undefined;
       throw err;
     }
   }
 
-  /**
-   * Several rules in one DescribeRules call; a rule that no longer exists maps to undefined. AWS fails
-   * the whole call when one ARN is unknown, so that case falls back to one call per rule.
-   */
-  async getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, ListenerRuleState | undefined>> {
-    if (ruleArns.length === 1) return new Map([[ruleArns[0] ?? '', await this.getRule(ruleArns[0] ?? '')]]);
-    try {
-      const { Rules } = await this.client.send(new DescribeRulesCommand({ RuleArns: [...ruleArns] }));
-      const found = new Map((Rules ?? []).map((r) => [r.RuleArn ?? '', toState(r)]));
-      return new Map(ruleArns.map((arn) => [arn, found.get(arn)]));
-    } catch (err) {
-      if (!(err instanceof RuleNotFoundException)) throw err;
-      return new Map(await Promise.all(ruleArns.map(async (arn) => [arn, await this.getRule(arn)] as const)));
-    }
+  /** Several rules in one DescribeRules call (see readRuleBatch for what happens when AWS refuses it). */
+  async getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, RuleRead>> {
+    const page: DescribeRulesPage = (arns, marker) =>
+      this.client.send(new DescribeRulesCommand({ RuleArns: [...arns], PageSize: this.pageSize, ...(marker ? { Marker: marker } : {}) }));
+    return readRuleBatch(page, (arn) => this.getRule(arn), ruleArns);
   }
 
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
     let marker: string | undefined;
     do {
-      const page = await this.client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400, ...(marker ? { Marker: marker } : {}) }));
+      const page = await this.client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: this.pageSize, ...(marker ? { Marker: marker } : {}) }));
       // Look rules up by priority, never by position: moto returns them in insertion order.
       const rule = page.Rules?.find((r) => r.Priority === String(priority));
       if (rule) return toState(rule);
@@ -155,10 +253,13 @@ export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
   }
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
+    // Described right before the write, so an action added by hand since our last read is kept too.
+    const current = await this.describeRule(ruleArn);
+    if (!current) throw new RuleNotFoundException({ message: `listener rule ${ruleArn} not found`, $metadata: {} });
     await this.client.send(
       new ModifyRuleCommand({
         RuleArn: ruleArn,
-        Actions: [forwardAction(input.weights)],
+        Actions: actionsWithForward(current.Actions ?? [], input.weights),
         ...(input.conditions ? { Conditions: [...input.conditions] } : {}),
       }),
     );

@@ -2,13 +2,19 @@
 // (a pause starting, a gate changing phase) follow shortly after a read and cannot have changed it except
 // by a hand edit, which the periodic resync exists to catch. So a read is answered from the last describe
 // while it is younger than `maxAgeMs`, and always goes to AWS when the caller needs read-back after a
-// write (any write through this port also forgets the entry). This keeps ELBv2 reads to at most one per
-// weight change plus one per Cell per resync.
+// write (any write through this port also forgets the entry). This keeps the cache's ELBv2 reads to at
+// most one per weight change plus one per Cell per resync (a weight write itself also describes the rule,
+// for the actions it must keep).
 //
 // Reads that miss the cache in the same turn of the event loop (a resync slice, read-backs falling due
 // together) go out as one DescribeRules call with up to MAX_RULES_PER_DESCRIBE ARNs when the inner port
 // can batch: ELBv2 throttles Describe calls per account, and each SDK call costs CPU and garbage.
-import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleBatchReader, RuleCondition } from './elbv2.js';
+//
+// A read may be answered after a write that started later (a listener-wide findRuleByPriority in flight
+// while the owner writes and reads back). Its answer predates the write, so it must not replace what the
+// read-back stored: every write stamps the rule before and after it, and an answer is stored only when
+// no stamp of its rule is newer than the start of its read.
+import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleBatchReader, RuleCondition, RuleRead } from './elbv2.js';
 
 /** ARNs per batched DescribeRules call. */
 export const MAX_RULES_PER_DESCRIBE = 20;
@@ -26,6 +32,10 @@ export interface RuleCacheOptions {
 export class CachingListenerRules implements ListenerRulesPort {
   private readonly entries = new Map<string, { rule: ListenerRuleState; at: number }>();
   private readonly now: () => number;
+  /** Write stamps so far; a read remembers the count it started at. */
+  private stamps = 0;
+  /** The last stamp of each rule written through this port. */
+  private readonly stampOf = new Map<string, number>();
   /** ARNs to describe in the next batch, with everyone waiting for each. */
   private pending = new Map<string, Waiter[]>();
 
@@ -40,10 +50,36 @@ export class CachingListenerRules implements ListenerRulesPort {
   async getRule(ruleArn: string, opts: { fresh?: boolean } = {}): Promise<ListenerRuleState | undefined> {
     const cached = this.entries.get(ruleArn);
     if (!opts.fresh && cached && this.now() - cached.at < this.options.maxAgeMs) return cached.rule;
+    const started = this.stamps;
     const rule = await this.describe(ruleArn);
-    if (rule) this.entries.set(ruleArn, { rule, at: this.now() });
+    if (rule) this.store(rule, started);
     else this.entries.delete(ruleArn);
     return rule;
+  }
+
+  /** Caches a rule read that started at stamp count `started`, unless its rule was written since. */
+  private store(rule: ListenerRuleState, started: number): void {
+    if ((this.stampOf.get(rule.arn) ?? 0) > started) return;
+    this.entries.set(rule.arn, { rule, at: this.now() });
+  }
+
+  /** Forgets a rule and stamps it, so reads in flight now are not stored. */
+  private invalidate(ruleArn: string): void {
+    this.entries.delete(ruleArn);
+    this.stampOf.set(ruleArn, ++this.stamps);
+  }
+
+  /**
+   * Runs a write to a rule, stamping it before (reads started earlier) and after (reads that started
+   * during the write may describe the rule as it was before it).
+   */
+  private async write(ruleArn: string, op: () => Promise<void>): Promise<void> {
+    this.invalidate(ruleArn);
+    try {
+      await op();
+    } finally {
+      this.invalidate(ruleArn);
+    }
   }
 
   private describe(ruleArn: string): Promise<ListenerRuleState | undefined> {
@@ -64,8 +100,9 @@ export class CachingListenerRules implements ListenerRulesPort {
   }
 
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
+    const started = this.stamps;
     const rule = await this.inner.findRuleByPriority(listenerArn, priority);
-    if (rule) this.entries.set(rule.arn, { rule, at: this.now() });
+    if (rule) this.store(rule, started);
     return rule;
   }
 
@@ -78,27 +115,33 @@ export class CachingListenerRules implements ListenerRulesPort {
   }
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
-    this.entries.delete(ruleArn);
-    await this.inner.modifyRule(ruleArn, input);
+    await this.write(ruleArn, () => this.inner.modifyRule(ruleArn, input));
   }
 
   async setPriority(ruleArn: string, priority: number): Promise<void> {
-    this.entries.delete(ruleArn);
-    await this.inner.setPriority(ruleArn, priority);
+    await this.write(ruleArn, () => this.inner.setPriority(ruleArn, priority));
   }
 
   async deleteRule(ruleArn: string): Promise<void> {
-    this.entries.delete(ruleArn);
-    await this.inner.deleteRule(ruleArn);
+    await this.write(ruleArn, () => this.inner.deleteRule(ruleArn));
   }
 }
 
-/** One DescribeRules call for a chunk of waiting ARNs; its answer or its error goes to every waiter. */
+/**
+ * One DescribeRules call for a chunk of waiting ARNs: each ARN's outcome goes to its waiters, the error of
+ * the call as a whole to every waiter.
+ */
 async function describeChunk(reader: RuleBatchReader, chunk: readonly (readonly [string, Waiter[]])[]): Promise<void> {
   try {
-    const rules = await reader.getRules(chunk.map(([arn]) => arn));
-    for (const [arn, waiters] of chunk) for (const w of waiters) w.resolve(rules.get(arn));
+    const reads = await reader.getRules(chunk.map(([arn]) => arn));
+    for (const [arn, waiters] of chunk) for (const w of waiters) settle(w, reads.get(arn), arn);
   } catch (err) {
     for (const [, waiters] of chunk) for (const w of waiters) w.reject(err);
   }
+}
+
+/** Hands one ARN's outcome to a waiter; an ARN the reader left unanswered is an error, never a gone rule. */
+function settle(waiter: Waiter, read: RuleRead | undefined, arn: string): void {
+  if (read?.status === 'fulfilled') waiter.resolve(read.value);
+  else waiter.reject(read ? read.reason : new Error(`DescribeRules gave no answer for ${arn}`));
 }

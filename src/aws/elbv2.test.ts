@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { actionsWithForward, forwardAction, readRuleBatch, type DescribeRulesPage, type ListenerRuleState } from './elbv2.js';
+
+const WEIGHTS = [{ arn: 'tg-a', weight: 30 }, { arn: 'tg-b', weight: 70 }];
+
+const oidc: Action = {
+  Type: 'authenticate-oidc',
+  Order: 1,
+  AuthenticateOidcConfig: { Issuer: 'https://idp.example.com', AuthorizationEndpoint: 'https://idp.example.com/auth', TokenEndpoint: 'https://idp.example.com/token', UserInfoEndpoint: 'https://idp.example.com/me', ClientId: 'okra', ClientSecret: 'echoed-by-moto-only', OnUnauthenticatedRequest: 'authenticate' },
+};
+
+describe('actionsWithForward', () => {
+  it('keeps the actions before the forward as described, and replaces only the forward, in its Order, stickiness off', () => {
+    const cognito: Action = { Type: 'authenticate-cognito', Order: 2, AuthenticateCognitoConfig: { UserPoolArn: 'pool', UserPoolClientId: 'client', UserPoolDomain: 'domain' } };
+    // Stickiness is written off, as okra always has: sticky sessions would hold clients on the old version.
+    const sticky = { TargetGroups: [{ TargetGroupArn: 'tg-a', Weight: 1 }], TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 60 } };
+    const forward: Action = { Type: 'forward', Order: 5, ForwardConfig: sticky };
+    const { ClientSecret: _secret, ...described } = oidc.AuthenticateOidcConfig ?? {};
+    expect(actionsWithForward([oidc, cognito, forward], WEIGHTS)).toEqual([
+      // AWS never describes the client secret; a modify that sends none must ask to keep the existing one.
+      { ...oidc, AuthenticateOidcConfig: { ...described, UseExistingClientSecret: true } },
+      cognito,
+      { ...forwardAction(WEIGHTS), Order: 5 },
+    ]);
+  });
+
+  it('sends the plain forward for a rule that only forwards', () => {
+    expect(actionsWithForward([forwardAction([{ arn: 'tg-a', weight: 100 }])], WEIGHTS)).toEqual([forwardAction(WEIGHTS)]);
+    expect(actionsWithForward([], WEIGHTS)).toEqual([forwardAction(WEIGHTS)]);
+  });
+
+  it('puts the forward in place of another terminal action (a rule has one), keeping authentication', () => {
+    const fixed: Action = { Type: 'fixed-response', Order: 2, FixedResponseConfig: { StatusCode: '503' } };
+    const cognito: Action = { Type: 'authenticate-cognito', Order: 1, AuthenticateCognitoConfig: { UserPoolArn: 'pool', UserPoolClientId: 'client', UserPoolDomain: 'domain' } };
+    expect(actionsWithForward([cognito, fixed], WEIGHTS)).toEqual([cognito, { ...forwardAction(WEIGHTS), Order: 2 }]);
+  });
+});
+
+const rule = (arn: string): Rule => ({ RuleArn: arn, Priority: '1', Conditions: [], Actions: [forwardAction([{ arn: `tg-${arn}`, weight: 100 }])] });
+const state = (arn: string): ListenerRuleState => ({ arn, priority: 1, conditions: [], weights: [{ arn: `tg-${arn}`, weight: 100 }] });
+const noSingleReads = (arn: string): Promise<ListenerRuleState | undefined> => Promise.reject(new Error(`single read of ${arn}`));
+
+describe('readRuleBatch', () => {
+  it('follows NextMarker to every page', async () => {
+    const calls: (string | undefined)[] = [];
+    const page: DescribeRulesPage = (_arns, marker) => {
+      calls.push(marker);
+      return Promise.resolve(marker === undefined ? { Rules: [rule('r1')], NextMarker: 'm1' } : { Rules: [rule('r2')] });
+    };
+    const reads = await readRuleBatch(page, noSingleReads, ['r1', 'r2']);
+    expect(calls).toEqual([undefined, 'm1']);
+    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: state('r2') });
+  });
+
+  it('describes an ARN missing from the answer on its own before taking it as gone', async () => {
+    const singles: string[] = [];
+    const single = (arn: string) => {
+      singles.push(arn);
+      return Promise.resolve(arn === 'r2' ? state('r2') : undefined);
+    };
+    const reads = await readRuleBatch(() => Promise.resolve({ Rules: [rule('r1')] }), single, ['r1', 'r2', 'r3']);
+    expect(singles).toEqual(['r2', 'r3']);
+    expect([...reads.values()]).toEqual([
+      { status: 'fulfilled', value: state('r1') },
+      { status: 'fulfilled', value: state('r2') },
+      { status: 'fulfilled', value: undefined },
+    ]);
+  });
+
+  it('on a ValidationError for the batch, reads each ARN on its own so only the malformed one fails', async () => {
+    const invalid = () => Object.assign(new Error("'bad' is not a valid listener rule ARN"), { name: 'ValidationError' });
+    const single = (arn: string) => (arn === 'bad' ? Promise.reject(invalid()) : Promise.resolve(state(arn)));
+    const reads = await readRuleBatch(() => Promise.reject(invalid()), single, ['r1', 'bad', 'r2']);
+    expect(reads.get('r1')).toEqual({ status: 'fulfilled', value: state('r1') });
+    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: state('r2') });
+    expect(reads.get('bad')).toMatchObject({ status: 'rejected', reason: { name: 'ValidationError' } });
+  });
+
+  it('fails the whole batch on an error that is not about its ARNs (throttling)', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    await expect(readRuleBatch(() => Promise.reject(throttled), noSingleReads, ['r1', 'r2'])).rejects.toThrow('Rate exceeded');
+  });
+});
