@@ -93,7 +93,7 @@ export class DemoWorld {
       `  export KUBECONFIG=${kc}`,
       `  npx tsx src/cli/okractl.ts -n ${DEMO_NAMESPACE} get cells`,
       `  npx tsx src/cli/okractl.ts -n ${DEMO_NAMESPACE} describe cell web`,
-      `  npx tsx src/cli/okractl.ts -n ${DEMO_NAMESPACE} unblock web 3.0.0     # and watch it fail again:`,
+      `  npx tsx src/cli/okractl.ts -n ${DEMO_NAMESPACE} retry web     # run 3.0.0's steps again, and watch it fail again:`,
       `  npx tsx src/cli/okractl.ts -n ${DEMO_NAMESPACE} watch cell web`,
       `  kubectl -n ${DEMO_NAMESPACE} get clustersets,awstargetgroupsets,awstargetgroups,cells,analysisruns,versionblocklists,secrets`,
       `AWS (moto) is at ${this.proxy.endpoint} with region ${DEFAULT_REGION} and keys testing/testing; okrad logs to ${this.okradLog}.`,

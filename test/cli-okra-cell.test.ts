@@ -11,6 +11,7 @@ import { PauseType, type Pause } from '../src/api/v1alpha1/pause.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import type { KubeObject } from '../src/kube/client.js';
 import { cliEnv, runCli, type CliRun } from './support/cli.js';
+import { FakeMetrics } from './support/fake-metrics.js';
 import { CellWorld } from './support/cell-world.js';
 import { managementClient } from './support/env.js';
 import { createNamespace, deleteNamespace } from './support/namespaces.js';
@@ -140,6 +141,8 @@ describe('okra run cell', { timeout: 120_000 }, () => {
     expect(runs.stdout).toMatch(new RegExp(`\\n${w.namespace}\\s+web-1-analysis-\\S+\\s+Error\\s+web\\s+1\\s+\\d+s\\s+.+\\n$`));
     const blocked = await okra(w, 'get', 'versionblocklists');
     expect(blocked.stdout).toMatch(new RegExp(`\\n${w.namespace}\\s+web\\s+2\\.0\\.0\\s+\\d+s\\n$`));
+    const asJson = JSON.parse((await okra(w, 'get', 'versionblocklists', '-o', 'json')).stdout) as { kind: string; items: VersionBlocklist[] };
+    expect({ kind: asJson.kind, names: asJson.items.map((b) => b.metadata.name) }).toEqual({ kind: 'List', names: ['web'] });
   });
 
   it('stops at an indefinite pause without --until-complete, and times out there with 3 with it', async () => {
@@ -149,6 +152,9 @@ describe('okra run cell', { timeout: 120_000 }, () => {
     expect(once.code).toBe(0);
     expect(once.stdout.trim().split('\n').at(-1)).toBe('waiting (Paused): step 2/2: paused until promoted (okractl promote)');
     expect(await w.weights()).toEqual({ blue: 70, green: 30 });
+    // Steps count from 1, as okractl and the message above show them.
+    const list = await okra(w, 'get', 'cells');
+    expect(list.stdout).toMatch(new RegExp(`\\n${w.namespace}\\s+web\\s+Paused\\s+1\\.0\\.0\\s+2\\.0\\.0\\s+30%\\s+2/2\\s+\\d+s\\n$`));
 
     const run = await okra(w, 'run', 'cell', 'web', '--until-complete', '--timeout', '3s', '--interval', '500ms');
     expect(run.code).toBe(3);
@@ -156,6 +162,28 @@ describe('okra run cell', { timeout: 120_000 }, () => {
       `error: Cell ${w.namespace}/web timed out after 3s; the Cell is Paused: step 2/2: paused until promoted (okractl promote) [blue (1.0.0)=70, green (2.0.0)=30]\n`,
     );
     expect(await w.weights()).toEqual({ blue: 70, green: 30 });
+  });
+
+  it("reads the default datadog Secret from okrad's namespace (--controller-namespace), not the Cell's", async () => {
+    const metrics = await FakeMetrics.start();
+    try {
+      metrics.set('avg:errors{service:web}', 0.001);
+      const controllerNamespace = await createNamespace(client, 'okra-system');
+      await metrics.createDatadogSecret(client, controllerNamespace);
+      const { w } = await cellWorld({ updateStrategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'errors' }] } }] } } });
+      await template(w.namespace, 'errors', { metrics: [{ name: 'errors', successCondition: 'result < 0.01', provider: { datadog: { query: 'avg:errors{service:web}', interval: '5m' } } }] });
+      await bootstrapThenAddGreen(w);
+      // No DD_* variables in the environment: the credentials can only come from the Secret.
+      const run = await okra(w, 'run', 'cell', 'web', '--until-complete', '--interval', '500ms', '--controller-namespace', controllerNamespace);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim().split('\n').at(-1)).toBe('completed: 2.0.0 serves 100% on 1 target group(s)');
+      expect(metrics.seen('avg:errors{service:web}').length).toBeGreaterThan(0);
+      expect((await w.analysisRuns('web')).map((r) => r.status?.phase)).toEqual(['Successful']);
+      await deleteNamespace(client, controllerNamespace);
+    } finally {
+      await metrics.stop();
+    }
   });
 
   it('exits 4 for an invalid Cell and shows why on it', async () => {

@@ -180,7 +180,7 @@ describe('okra sync and get', () => {
     expect(sync.stdout).toBe(`awstargetgroup/workload-${bindingNs}-web applied\n`);
 
     const list = await okra('get', 'awstargetgroups', '-o', 'json');
-    expect(JSON.parse(list.stdout)).toMatchObject({ metadata: { name: `workload-${bindingNs}-web` }, spec: { arn: expect.stringContaining('targetgroup/web') as unknown } });
+    expect(JSON.parse(list.stdout)).toMatchObject({ kind: 'List', items: [{ metadata: { name: `workload-${bindingNs}-web` }, spec: { arn: expect.stringContaining('targetgroup/web') as unknown } }] });
     await deleteNamespace(workload, bindingNs);
   });
 

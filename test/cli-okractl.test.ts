@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { RolloutsTypes } from '../src/api/rollouts/analysis.js';
 import { CellType, type CanaryStep, type Cell, type CellSpec } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
@@ -76,6 +77,14 @@ describe('okractl get and describe', () => {
 
     const json = await okractl(w, 'get', 'cell', 'web', '-o', 'json');
     expect((JSON.parse(json.stdout) as Cell).status).toMatchObject({ phase: 'Paused', desiredVersion: '2.0.0', currentStepIndex: 1 });
+    // A listing is a List whatever its size (kubectl's shape), so `jq '.items[]'` works for one Cell too.
+    const list = JSON.parse((await okractl(w, 'get', 'cells', '-o', 'json')).stdout) as { apiVersion: string; kind: string; items: Cell[] };
+    expect({ apiVersion: list.apiVersion, kind: list.kind, names: list.items.map((c) => c.metadata.name) }).toEqual({ apiVersion: 'v1', kind: 'List', names: ['web'] });
+    const asYaml = parse((await okractl(w, 'get', 'cells', '-o', 'yaml')).stdout) as { kind: string; items: Cell[] };
+    expect(asYaml.items.map((c) => c.metadata.name)).toEqual(['web']);
+    const none = await okractl(w, 'get', 'vbl', '-o', 'yaml');
+    expect(none.code).toBe(0);
+    expect(parse(none.stdout)).toEqual({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] });
     const all = await okractl(w, 'get', 'cells', '-A');
     expect(all.stdout.split('\n').map(columns)).toContainEqual(expect.arrayContaining([w.namespace, 'web', 'Paused']));
     const tgs = await okractl(w, 'get', 'tg', '-l', 'okra.mumo.co/version=2.0.0');
@@ -233,6 +242,37 @@ describe('okractl abort and retry', () => {
     await w.client.mergePatch(RolloutsTypes.analysisRun, { name: rerun?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Successful' } });
     await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
     expect(await w.weights()).toEqual({ green: 100 });
+  }, 90_000);
+});
+
+describe('okractl unblock of an aborted version', () => {
+  it('says the Cell stays aborted until retry; retry then runs it again and watch follows it to its end', async () => {
+    const { w, run: failed } = await rolloutAtAnalysis();
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: failed, namespace: w.namespace }, { status: { phase: 'Failed', message: 'Metric "errors" assessed Failed' } });
+    await w.waitForStatus('web', (s) => s.phase === 'Degraded' && s.canaryWeight === 0);
+    await vi.waitFor(async () => { expect((await w.client.get<VersionBlocklist>(VersionBlocklistType, 'web', w.namespace))?.spec.items.map((i) => i.version)).toEqual(['2.0.0']); });
+
+    const unblock = await okractl(w, 'unblock', 'web', '2.0.0');
+    expect(unblock.stderr).toBe('');
+    expect(unblock.code).toBe(0);
+    expect(unblock.stdout).toBe('version 2.0.0 unblocked for cell/web\ncell/web stays aborted on 2.0.0 until okractl retry web (which runs its steps again)\n');
+    // True to the hint: the controller holds the aborted version, and a watch ends at once on it.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await w.status('web')).toMatchObject({ phase: 'Degraded', abort: true, desiredVersion: '2.0.0' });
+    expect(await w.weights()).toEqual({ blue: 100 });
+    expect((await okractl(w, 'watch', 'cell', 'web')).code).toBe(2);
+
+    const retry = await okractl(w, 'retry', 'web');
+    expect(retry.stdout).toBe('1 gate object(s) of the aborted attempt deleted\ncell/web: retrying 2.0.0 over 1.0.0 from step 1\n');
+    await w.waitForStatus('web', (s) => s.currentStepIndex === 1 && s.abort === undefined && s.gates?.[0]?.phase === 'Pending');
+    // The new attempt waits on its new run (nothing evaluates runs in this world): watch stays on it.
+    const watch = startOkractl(w, 'watch', 'cell', 'web');
+    await vi.waitFor(() => { expect(watch.stdout()).toContain('Phase:        Progressing'); }, { timeout: 30_000, interval: 100 });
+    const [rerun] = await w.analysisRuns('web');
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: rerun?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Failed', message: 'Metric "errors" assessed Failed' } });
+    const watched = await watch.exited;
+    expect(watched.code).toBe(2);
+    expect(watched.stderr).toMatch(/^error: cell\/web Degraded: rolled back 2\.0\.0 to 1\.0\.0: AnalysisRun \S+ Failed/);
   }, 90_000);
 });
 

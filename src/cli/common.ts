@@ -107,11 +107,29 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n');
 }
 
-/** Prints objects as a table (via `toRows`), YAML or JSON. */
+/** A document format of `-o`. */
+export type DocumentFormat = 'yaml' | 'json';
+
+/** Writes one document as JSON, else as YAML. */
+export function writeDocument(format: DocumentFormat, value: unknown): void {
+  process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+}
+
+/** The list document kubectl prints: the same shape for zero, one or many items, so `jq '.items[]'` always works. */
+export function listDocument<T>(items: readonly T[]): { apiVersion: 'v1'; kind: 'List'; metadata: { resourceVersion: '' }; items: readonly T[] } {
+  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+}
+
+/** Prints a listing as a table (via `toRow`), or with -o yaml|json as one List document, whatever the count. */
 export function printObjects<T>(opts: GlobalOptions, items: readonly T[], headers: readonly string[], toRow: (item: T) => string[]): void {
-  if (opts.output === 'json') process.stdout.write(`${JSON.stringify(items.length === 1 ? items[0] : { items }, null, 2)}\n`);
-  else if (opts.output === 'yaml') process.stdout.write(items.map((i) => stringify(i)).join('---\n'));
+  if (opts.output === 'json' || opts.output === 'yaml') writeDocument(opts.output, listDocument(items));
   else process.stdout.write(`${items.length === 0 ? 'No resources found.' : table(headers, items.map(toRow))}\n`);
+}
+
+/** Prints one object asked for by name: the object itself with -o yaml|json (as kubectl does), else a one-row table. */
+export function printObject<T>(opts: GlobalOptions, item: T, headers: readonly string[], toRow: (item: T) => string[]): void {
+  if (opts.output === 'json' || opts.output === 'yaml') writeDocument(opts.output, item);
+  else process.stdout.write(`${table(headers, [toRow(item)])}\n`);
 }
 
 /** Human age of a timestamp, like kubectl: 45s, 12m, 3h, 2d. */

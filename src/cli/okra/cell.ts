@@ -121,6 +121,21 @@ interface RunCellOptions extends NameOption {
   timeout: number;
   interval: number;
   analysisEngine: 'builtin' | 'none';
+  controllerNamespace: string;
+}
+
+/** Where okrad runs when the chart is installed as the README says (`-n okra-system`). */
+export const DEFAULT_CONTROLLER_NAMESPACE = 'okra-system';
+
+/**
+ * `--controller-namespace`: okrad's namespace, where the builtin engine reads the default `datadog`
+ * Secret. Read from $POD_NAMESPACE as okrad reads it, so `run cell` finds the Secret okrad would;
+ * never the Cell's namespace, where it is not.
+ */
+export function controllerNamespaceOption(): Option {
+  return new Option('--controller-namespace <ns>', "okrad's namespace, where the default `datadog` Secret is read")
+    .env('POD_NAMESPACE')
+    .default(DEFAULT_CONTROLLER_NAMESPACE);
 }
 
 /** Registers `run cell`. */
@@ -138,12 +153,13 @@ export function registerCellRun(run: Command): void {
         .choices(['builtin', 'none'])
         .default('builtin'),
     )
+    .addOption(controllerNamespaceOption())
     .action(async (positional: string | undefined, opts: RunCellOptions, cmd: Command) => {
       const t = await cellTarget(positional, opts, cmd);
       const builtin = opts.analysisEngine === 'builtin';
       const cloudWatch = builtin ? new CloudWatchProvider(awsSettingsOf(t.g)) : undefined;
       try {
-        const driver = new CliCellDriver(t, builtin ? analysisDeps(t, cloudWatch) : undefined);
+        const driver = new CliCellDriver(t, builtin ? analysisDeps(t, opts.controllerNamespace, cloudWatch) : undefined);
         const finish = await driveCell(driver, { untilComplete: opts.untilComplete === true, timeoutMs: opts.timeout, intervalMs: opts.interval }, (line) => {
           process.stdout.write(`${line}\n`);
         });
@@ -155,9 +171,9 @@ export function registerCellRun(run: Command): void {
     });
 }
 
-/** The builtin engine as okrad wires it; the `datadog` Secret is read from the Cell's namespace. */
-function analysisDeps(t: CellTarget, cloudWatch: CloudWatchProvider | undefined): AnalysisRunDeps {
-  const engine = engineDeps({ readSecret: (ns, name) => readSecretData(t.client, ns, name), controllerNamespace: t.namespace, cloudWatch });
+/** The builtin engine as okrad wires it, the default `datadog` Secret read from okrad's namespace. */
+function analysisDeps(t: CellTarget, controllerNamespace: string, cloudWatch: CloudWatchProvider | undefined): AnalysisRunDeps {
+  const engine = engineDeps({ readSecret: (ns, name) => readSecretData(t.client, ns, name), controllerNamespace, cloudWatch });
   return { client: t.client, engine, events: eventRecorder(t.client, false) };
 }
 

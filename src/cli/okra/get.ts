@@ -7,9 +7,9 @@ import { CellType, type Cell } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../../api/v1alpha1/versionblocklist.js';
 import { GateLabels } from '../../controllers/cell/gates.js';
-import { stepsOf } from '../../controllers/cell/steps.js';
 import type { KubeObject } from '../../kube/client.js';
 import { age, globals, kubeClient, namespaceOf, printObjects } from '../common.js';
+import { stepLabel } from '../okractl/view.js';
 
 /** One `get` subcommand: what it lists and how a row looks. */
 interface Listing<T extends KubeObject> {
@@ -21,7 +21,7 @@ interface Listing<T extends KubeObject> {
   readonly row: (obj: T) => string[];
 }
 
-/** A Cell's row: where its rollout stands. */
+/** A Cell's row: where its rollout stands (the step 1-based, as okractl shows it). */
 export function cellRow(c: Cell): string[] {
   const s = c.status ?? {};
   const rolling = s.desiredVersion !== undefined && s.desiredVersion !== s.stableVersion;
@@ -32,7 +32,7 @@ export function cellRow(c: Cell): string[] {
     s.stableVersion ?? '',
     s.desiredVersion ?? '',
     rolling ? `${s.canaryWeight ?? 0}%` : '',
-    s.currentStepIndex === undefined ? '' : `${s.currentStepIndex}/${stepsOf(c).length}`,
+    stepLabel(c),
     age(c.metadata.creationTimestamp),
   ];
 }

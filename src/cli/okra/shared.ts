@@ -1,11 +1,10 @@
 // Small pieces every okra object command shares: the object's name (positional, or --name as okra 0.x
 // spelled it), the event recorder a pass writes to (none under --dry-run), and how a dry run or a single
 // object is printed.
-import { stringify } from 'yaml';
 import type { KubeClient } from '../../kube/client.js';
 import { KubeEventRecorder, MemoryEventRecorder, type EventRecorder } from '../../runtime/events.js';
 import { silentLogger } from '../../runtime/log.js';
-import { CliError, type GlobalOptions } from '../common.js';
+import { CliError, writeDocument, type GlobalOptions } from '../common.js';
 
 /** The `--name` option object commands accept besides their NAME argument. */
 export interface NameOption {
@@ -27,5 +26,5 @@ export function eventRecorder(client: KubeClient, dryRun: boolean): EventRecorde
 
 /** Prints one object as JSON with -o json, else as YAML (what --dry-run shows). */
 export function printDocument(g: GlobalOptions, value: unknown): void {
-  process.stdout.write(g.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+  writeDocument(g.output === 'json' ? 'json' : 'yaml', value);
 }

@@ -1,7 +1,8 @@
-// Blocklist edits and version validation, pure.
+// Blocklist edits, version validation and the unblock hint, pure.
 import { describe, expect, it } from 'vitest';
+import type { Cell } from '../../api/v1alpha1/cell.js';
 import { CliError } from '../common.js';
-import { checkVersion, withBlocked, withoutBlocked } from './blocklist.js';
+import { abortedHint, checkVersion, withBlocked, withoutBlocked } from './blocklist.js';
 
 const items = [{ version: '2.0.0', cause: 'AnalysisRun web-1 Failed' }];
 
@@ -35,5 +36,22 @@ describe('checkVersion', () => {
     }
     expect(thrown).toBeInstanceOf(CliError);
     expect(thrown).toMatchObject({ exitCode: 1, message: `version ${JSON.stringify(v)} is not a strict semantic version (for example 1.2.3)` });
+  });
+});
+
+describe('abortedHint', () => {
+  const cell = (status: Cell['status']): Cell => ({ metadata: { name: 'web', namespace: 'prod' }, spec: { ingress: {} }, ...(status ? { status } : {}) });
+
+  it('says an aborted version stays aborted until okractl retry', () => {
+    const hint = 'cell/web stays aborted on 3.0.0 until okractl retry web (which runs its steps again)';
+    expect(abortedHint(cell({ phase: 'Degraded', abort: true, desiredVersion: '3.0.0', stableVersion: '2.0.0' }), '3.0.0')).toBe(hint);
+    expect(abortedHint(cell({ phase: 'Degraded', reason: 'RolloutAborted', desiredVersion: '3.0.0', stableVersion: '2.0.0' }), '3.0.0')).toBe(hint);
+  });
+
+  it('says nothing for another version, a Cell not aborted, or one without status', () => {
+    expect(abortedHint(cell({ phase: 'Degraded', abort: true, desiredVersion: '3.0.0', stableVersion: '2.0.0' }), '4.0.0')).toBeUndefined();
+    expect(abortedHint(cell({ phase: 'Completed', desiredVersion: '3.0.0', stableVersion: '3.0.0' }), '3.0.0')).toBeUndefined();
+    expect(abortedHint(cell({ phase: 'Paused', desiredVersion: '3.0.0', stableVersion: '2.0.0' }), '3.0.0')).toBeUndefined();
+    expect(abortedHint(cell(undefined), '3.0.0')).toBeUndefined();
   });
 });

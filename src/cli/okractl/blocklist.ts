@@ -3,11 +3,12 @@
 // retried on a conflict, so an entry the controller adds meanwhile is never lost.
 import type { Command } from 'commander';
 import semver from 'semver';
+import type { Cell } from '../../api/v1alpha1/cell.js';
 import { VersionBlocklistType, type BlockedVersion, type VersionBlocklist } from '../../api/v1alpha1/versionblocklist.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists, isConflict } from '../../kube/errors.js';
 import { CliError, globals, kubeClient, namespaceOf } from '../common.js';
-import { readCell, type CellRef } from './cells.js';
+import { isAborted, readCell, type CellRef } from './cells.js';
 
 /** Cause recorded when `--cause` is not given. */
 export const DEFAULT_CAUSE = 'blocked by okractl block';
@@ -65,12 +66,24 @@ async function block(client: KubeClient, ref: CellRef, version: string, cause: s
   return `version ${version} blocked for cell/${ref.name}${live ? `: its rollout stops and ${s.stableVersion ?? 'the stable version'} goes back to 100%` : ''}`;
 }
 
-async function unblock(client: KubeClient, ref: CellRef, version: string, ignoreNotFound: boolean): Promise<string> {
-  await readCell(client, ref);
-  if (await unblockVersion(client, ref, version)) return `version ${version} unblocked for cell/${ref.name}`;
+/**
+ * The line `unblock` adds when the Cell is aborted on that very version: the controller holds an aborted
+ * version until okractl retry clears the abort, so unblocking alone runs nothing again.
+ */
+export function abortedHint(cell: Cell, version: string): string | undefined {
+  const s = cell.status ?? {};
+  if (!isAborted(cell) || s.desiredVersion !== version || s.stableVersion === version) return undefined;
+  const name = cell.metadata.name ?? '';
+  return `cell/${name} stays aborted on ${version} until okractl retry ${name} (which runs its steps again)`;
+}
+
+async function unblock(client: KubeClient, ref: CellRef, version: string, ignoreNotFound: boolean): Promise<string[]> {
+  const hint = abortedHint(await readCell(client, ref), version);
+  const hints = hint === undefined ? [] : [hint];
+  if (await unblockVersion(client, ref, version)) return [`version ${version} unblocked for cell/${ref.name}`, ...hints];
   const blocked = (await client.get<VersionBlocklist>(VersionBlocklistType, ref.name, ref.namespace))?.spec.items.map((i) => i.version) ?? [];
   const message = `version ${version} is not blocked for cell/${ref.name} (blocked: ${blocked.length > 0 ? blocked.join(', ') : 'none'})`;
-  if (ignoreNotFound) return message;
+  if (ignoreNotFound) return [message, ...hints];
   throw new CliError(message);
 }
 
@@ -87,11 +100,11 @@ export function registerBlocklistCommands(program: Command): void {
     });
   program
     .command('unblock <cell> <version>')
-    .description('remove a version from the Cell\'s VersionBlocklist, so the Cell may roll it out again')
+    .description('remove a version from the Cell\'s VersionBlocklist, so the Cell may roll it out again (a rollout aborted on it needs okractl retry)')
     .option('--ignore-not-found', 'succeed when the version is not blocked')
     .action(async (name: string, version: string, opts: { ignoreNotFound?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const message = await unblock(kubeClient(g), { name, namespace: namespaceOf(g) }, checkVersion(version), opts.ignoreNotFound === true);
-      process.stdout.write(`${message}\n`);
+      const lines = await unblock(kubeClient(g), { name, namespace: namespaceOf(g) }, checkVersion(version), opts.ignoreNotFound === true);
+      process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     });
 }

@@ -22,6 +22,12 @@ export type CellChange =
   /** A JSON merge patch of the status subresource or of the spec, and what to print once written. */
   | { readonly kind: 'patch'; readonly target: 'status' | 'spec'; readonly patch: Readonly<Record<string, unknown>>; readonly message: string };
 
+/** True when the Cell's rollout was aborted (by okractl abort or a failed gate) and not restarted. */
+export function isAborted(cell: Cell): boolean {
+  const s = cell.status ?? {};
+  return s.abort === true || (s.phase === 'Degraded' && s.reason === 'RolloutAborted');
+}
+
 /** Optimistic-concurrency attempts before giving up (each one reads the Cell again). */
 const MAX_ATTEMPTS = 5;
 

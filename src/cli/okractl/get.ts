@@ -9,7 +9,7 @@ import { CellType, type Cell } from '../../api/v1alpha1/cell.js';
 import { ClusterSetType, type ClusterSet } from '../../api/v1alpha1/clusterset.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../../api/v1alpha1/versionblocklist.js';
 import type { KubeObject } from '../../kube/client.js';
-import { age, CliError, ExitCode, globals, kubeClient, namespaceOf, printObjects } from '../common.js';
+import { age, CliError, ExitCode, globals, kubeClient, namespaceOf, printObject, printObjects } from '../common.js';
 import { stepLabel } from './view.js';
 
 /** A kind `get` lists: its names on the command line, its table columns and how one object fills them. */
@@ -90,17 +90,17 @@ async function get(cmd: Command, resource: string, name: string | undefined, opt
   const now = Date.now();
   const all = opts.allNamespaces === true;
   const namespace = all ? undefined : namespaceOf(g);
-  let items: KubeObject[];
-  if (name !== undefined) {
-    if (all) throw new CliError('a resource cannot be retrieved by name across all namespaces');
-    const found = await client.get(kind.type, name, namespace);
-    if (!found) throw new CliError(`${kind.names[1] ?? ''} "${name}" not found in namespace "${namespace ?? ''}"`, ExitCode.notFound);
-    items = [found];
-  } else {
-    items = (await client.list(kind.type, { namespace, labelSelector: opts.selector })).items;
-  }
   const headers = all ? ['namespace', ...kind.headers] : kind.headers;
-  printObjects(g, items, headers, (obj) => (all ? [obj.metadata.namespace ?? '', ...kind.row(obj, now)] : kind.row(obj, now)));
+  const row = (obj: KubeObject): string[] => (all ? [obj.metadata.namespace ?? '', ...kind.row(obj, now)] : kind.row(obj, now));
+  // As kubectl: a get by NAME prints the object, a listing always a List (also of one item or none).
+  if (name === undefined) {
+    printObjects(g, (await client.list(kind.type, { namespace, labelSelector: opts.selector })).items, headers, row);
+    return;
+  }
+  if (all) throw new CliError('a resource cannot be retrieved by name across all namespaces');
+  const found = await client.get(kind.type, name, namespace);
+  if (!found) throw new CliError(`${kind.names[1] ?? ''} "${name}" not found in namespace "${namespace ?? ''}"`, ExitCode.notFound);
+  printObject(g, found, headers, row);
 }
 
 /** Registers `get`. */

@@ -14,7 +14,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { CliError, globals, kubeClient, namespaceOf } from '../common.js';
 import { unblockVersion } from './blocklist.js';
-import { changeCell, readCell, type CellChange, type CellRef } from './cells.js';
+import { changeCell, isAborted, readCell, type CellChange, type CellRef } from './cells.js';
 import { describeStep } from './view.js';
 
 /** Where a Cell's rollout stands, as the commands need it. */
@@ -25,12 +25,6 @@ export type Progress =
 
 /** The message okractl abort leaves in the status (the controller keeps it while Degraded). */
 export const ABORT_MESSAGE = 'aborted by okractl abort';
-
-/** True when the Cell's rollout was aborted (by okractl abort or a failed gate) and not restarted. */
-export function isAborted(cell: Cell): boolean {
-  const s = cell.status ?? {};
-  return s.abort === true || (s.phase === 'Degraded' && s.reason === 'RolloutAborted');
-}
 
 /** The state of the Cell's rollout: none in progress, aborted, or running at a step. */
 export function progressOf(cell: Cell): Progress {

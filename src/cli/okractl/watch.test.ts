@@ -1,7 +1,9 @@
-// When `okractl watch` ends and with which exit code, and when a plain (non-terminal) frame is new.
+// When `okractl watch` ends and with which exit code, when a plain (non-terminal) frame is new, and the
+// options its flags give (a default timeout included).
 import { describe, expect, it } from 'vitest';
 import type { Cell, CellStatus } from '../../api/v1alpha1/cell.js';
-import { frameKey, watchVerdict } from './watch.js';
+import { okractlProgram } from './program.js';
+import { frameKey, watchOptions, watchVerdict, type WatchFlags, type WatchOptions } from './watch.js';
 
 function aCell(status: CellStatus, generation = 1): Cell {
   return { metadata: { name: 'web', namespace: 'prod', generation }, spec: { ingress: {} }, status: { observedGeneration: 1, ...status } };
@@ -41,5 +43,31 @@ describe('frameKey', () => {
   it('changes with anything shown', () => {
     expect(frameKey(snapshot({ phase: 'Paused' }))).not.toBe(frameKey(snapshot({ phase: 'Progressing' })));
     expect(frameKey(snapshot({ canaryWeight: 20 }))).not.toBe(frameKey(snapshot({ canaryWeight: 50 })));
+  });
+});
+
+describe('watch cell flags', () => {
+  /** The options the registered command would watch with, for these arguments. */
+  async function parsed(...args: string[]): Promise<WatchOptions> {
+    const program = okractlProgram('okractl');
+    const cell = program.commands.find((c) => c.name() === 'watch')?.commands.find((c) => c.name() === 'cell');
+    let got: WatchOptions | undefined;
+    cell?.action((_name: string, flags: WatchFlags) => { got = watchOptions(flags); });
+    await program.parseAsync(['watch', 'cell', 'web', ...args], { from: 'user' });
+    if (!got) throw new Error('watch cell did not run');
+    return got;
+  }
+
+  it('gives up after 30m by default, so a Cell waiting for a promotion does not hold CI forever', async () => {
+    expect(await parsed()).toEqual({ intervalMs: 1000, timeoutMs: 30 * 60_000, version: undefined });
+  });
+
+  it('takes --timeout, --interval and --for-version; --timeout 0 waits without limit', async () => {
+    expect(await parsed('--timeout', '10m', '--interval', '2s', '--for-version', '2.0.0')).toEqual({ intervalMs: 2000, timeoutMs: 600_000, version: '2.0.0' });
+    expect((await parsed('--timeout', '0')).timeoutMs).toBeUndefined();
+  });
+
+  it('refuses a timeout that is not a duration', () => {
+    expect(() => watchOptions({ timeout: 'soon', interval: '1s' })).toThrow('--timeout "soon" is not a duration (for example 30s, 5m, 1h)');
   });
 });

@@ -105,11 +105,26 @@ export async function watchCell(client: KubeClient, ref: CellRef, opts: WatchOpt
   }
 }
 
-function durationOption(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+function durationOption(flag: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new CliError(`${flag} ${JSON.stringify(value)} is not a duration (for example 30s, 5m, 1h)`);
   return ms;
+}
+
+/** The default --timeout: a Cell waiting for a promotion must not hold a CI job forever. */
+export const DEFAULT_WATCH_TIMEOUT = '30m';
+
+/** The watch flags as commander hands them over. */
+export interface WatchFlags {
+  readonly timeout: string;
+  readonly forVersion?: string | undefined;
+  readonly interval: string;
+}
+
+/** The flags as a watch needs them; `--timeout 0` means no limit (as in kubectl rollout status). */
+export function watchOptions(flags: WatchFlags): WatchOptions {
+  const timeoutMs = durationOption('--timeout', flags.timeout);
+  return { intervalMs: durationOption('--interval', flags.interval), timeoutMs: timeoutMs === 0 ? undefined : timeoutMs, version: flags.forVersion };
 }
 
 /** Registers `watch cell`. */
@@ -120,14 +135,13 @@ export function registerWatch(program: Command): void {
     .command('cell <name>')
     .alias('cells')
     .description('show a Cell\'s rollout live until it ends: exit 0 Completed, 2 Degraded (rolled back), 4 InvalidSpec, 3 timed out')
-    .option('--timeout <duration>', 'give up after this long (exit 3), for example 30m')
+    .option('--timeout <duration>', 'give up after this long (exit 3); 0 waits without limit', DEFAULT_WATCH_TIMEOUT)
     .option('--for-version <version>', 'wait for the rollout of this version (ignore the outcome of earlier ones)')
     .option('--interval <duration>', 'how often to refresh', '1s')
-    .action(async (name: string, opts: { timeout?: string; forVersion?: string; interval: string }, cmd: Command) => {
+    .action(async (name: string, flags: WatchFlags, cmd: Command) => {
       const g = globals(cmd);
       const tty = process.stdout.isTTY;
       const term: Terminal = { tty, color: tty && !process.env.NO_COLOR, columns: process.stdout.columns, write: (t) => process.stdout.write(t) };
-      const watchOpts = { intervalMs: durationOption('--interval', opts.interval) ?? 1000, timeoutMs: durationOption('--timeout', opts.timeout), version: opts.forVersion };
-      await watchCell(kubeClient(g), { name, namespace: namespaceOf(g) }, watchOpts, term);
+      await watchCell(kubeClient(g), { name, namespace: namespaceOf(g) }, watchOptions(flags), term);
     });
 }
