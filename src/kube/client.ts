@@ -33,7 +33,11 @@ export interface WatchOptions extends ListOptions {
   readonly timeoutSeconds?: number;
   /** Aborts the watch, including while it waits for the response. */
   readonly signal?: AbortSignal;
+  /** Longest wait for the response head (default 30 s); the stream itself has no deadline. */
+  readonly headerTimeoutMs?: number | undefined;
 }
+
+const WATCH_HEADER_TIMEOUT_MS = 30_000;
 
 /** One event from a watch stream. */
 export interface WatchEvent {
@@ -214,7 +218,13 @@ export class KubeClient {
       allowWatchBookmarks: 'true',
       timeoutSeconds: opts.timeoutSeconds === undefined ? undefined : String(opts.timeoutSeconds),
     });
-    const res = await this.exchange('watch', type, { path: collectionPath(type, opts.namespace), query, signal }, (body) => Promise.resolve(body));
+    // Only the wait for the head is bounded: a half-open connection would otherwise hold the informer
+    // until the kernel gives up on it (about 15 minutes), its cache silently stale.
+    const timeoutMs = opts.headerTimeoutMs ?? WATCH_HEADER_TIMEOUT_MS;
+    const headerTimer = setTimeout(() => { controller.abort(new Error(`watch ${type.plural}: no answer within ${String(timeoutMs)} ms`)); }, timeoutMs);
+    const res = await this.exchange('watch', type, { path: collectionPath(type, opts.namespace), query, signal }, (body) => Promise.resolve(body)).finally(() => {
+      clearTimeout(headerTimer);
+    });
     const done = readLines(res, signal, (line) => {
       onEvent(JSON.parse(line) as WatchEvent);
     });

@@ -23,7 +23,18 @@ export interface InformerOptions extends ListOptions {
   readonly maxBackoffMs?: number;
   /** Server-side watch timeout range; a random value in it spreads reconnects. */
   readonly watchTimeoutSeconds?: readonly [number, number];
+  /**
+   * A watch that delivers nothing for this long (not even the bookmark the API server sends about once a
+   * minute) is taken as dead and reopened from the last resourceVersion. Default 150 s.
+   */
+  readonly watchIdleMs?: number;
+  /** Longest wait for a watch's response head (default 30 s). */
+  readonly watchHeaderTimeoutMs?: number;
 }
+
+const DEFAULT_WATCH_IDLE_MS = 150_000;
+/** A watch that ends sooner than this having delivered nothing counts as a failure (client-go's "very short watch"). */
+const SHORT_WATCH_MS = 1_000;
 
 /** `namespace/name`, or `name` for cluster-scoped objects: the cache and queue key. */
 export function objectKey(obj: KubeObject): string {
@@ -126,8 +137,13 @@ export class Informer<T extends KubeObject> {
     while (!this.isStopped()) {
       try {
         if (this.resourceVersion === '') await this.relist();
-        await this.watchOnce();
-        backoff = this.options.minBackoffMs ?? 500;
+        if (await this.watchOnce()) {
+          backoff = this.options.minBackoffMs ?? 500;
+        } else {
+          // Ended at once with nothing (a proxy closing the stream): back off rather than reconnect in a loop.
+          await sleep(backoff, this.abort.signal);
+          backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 30_000);
+        }
       } catch (err) {
         if (this.isStopped()) break;
         if (isGone(err)) {
@@ -160,24 +176,37 @@ export class Informer<T extends KubeObject> {
     this.markSynced();
   }
 
-  private async watchOnce(): Promise<void> {
+  /** One watch until it ends; false when it ended at once having delivered nothing. */
+  private async watchOnce(): Promise<boolean> {
     const [min, max] = this.options.watchTimeoutSeconds ?? [300, 600];
     const timeoutSeconds = Math.floor(min + Math.random() * (max - min));
+    const started = Date.now();
+    let events = 0;
+    let lastEventAt = started;
     const handle = await this.client.watch(
       this.type,
-      { ...this.options, resourceVersion: this.resourceVersion, timeoutSeconds, signal: this.abort.signal },
-      (event) => { this.onEvent(event); },
+      { ...this.options, resourceVersion: this.resourceVersion, timeoutSeconds, signal: this.abort.signal, headerTimeoutMs: this.options.watchHeaderTimeoutMs },
+      (event) => {
+        events++;
+        lastEventAt = Date.now();
+        this.onEvent(event);
+      },
     );
     this.currentWatch = handle;
-    // The server ends the stream after timeoutSeconds; if it does not, the connection is dead.
-    const watchdog = setTimeout(() => { handle.stop(); }, (timeoutSeconds + 30) * 1000);
+    // The server ends the stream after timeoutSeconds, and sends a bookmark about once a minute before
+    // that; a stream silent for much longer is a dead connection.
+    const idleMs = this.options.watchIdleMs ?? DEFAULT_WATCH_IDLE_MS;
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastEventAt >= idleMs) handle.stop();
+    }, Math.max(10, Math.min(idleMs / 4, 15_000)));
     try {
       await handle.done;
     } finally {
-      clearTimeout(watchdog);
+      clearInterval(watchdog);
       handle.stop();
       this.currentWatch = undefined;
     }
+    return events > 0 || Date.now() - started >= SHORT_WATCH_MS;
   }
 
   private onEvent(event: WatchEvent): void {

@@ -1,0 +1,44 @@
+// An informer behind a proxy that answers every watch with an empty 200 and closes it (something a real
+// API server never does, so a small local server plays the proxy): the informer must back off, not spin.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoreTypes } from '../api/resource.js';
+import { silentLogger } from '../runtime/log.js';
+import { KubeClient, type KubeObject } from './client.js';
+import { Informer } from './informer.js';
+
+let server: Server;
+let watches = 0;
+let port = 0;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    if (req.url?.includes('watch=true')) {
+      watches++;
+      res.end();
+      return;
+    }
+    res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: '7' }, items: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('Informer', () => {
+  it('backs off from watches that end at once with nothing, instead of reopening them in a loop', async () => {
+    const client = new KubeClient({ server: `http://127.0.0.1:${String(port)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
+    const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
+    informer.start();
+    await informer.waitForSync();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await informer.stop();
+    client.close();
+    // 100 + 200 + 400 + 400 ms of backoff fit in the second: at most five watches, not hundreds.
+    expect(watches).toBeGreaterThanOrEqual(2);
+    expect(watches).toBeLessThanOrEqual(5);
+  });
+});
