@@ -113,9 +113,24 @@ export class LeaderElector {
       const started = Date.now();
       const left = lastRenewStarted + this.renewDeadlineMs - started;
       if (left <= 0) return;
-      const round = await this.tryAcquireOrRenew(AbortSignal.any([this.abort.signal, AbortSignal.timeout(left)]));
+      const round = await this.renewWithin(left);
       if (round === 'held') lastRenewStarted = started;
       else if (round === 'taken' || Date.now() - lastRenewStarted >= this.renewDeadlineMs) return;
+    }
+  }
+
+  /**
+   * One renewal, its requests cut off after `ms`. The deadline is a timer of our own: an
+   * AbortSignal.timeout() that only AbortSignal.any() refers to may be garbage-collected, and then it
+   * never fires.
+   */
+  private async renewWithin(ms: number): Promise<'held' | 'taken' | 'failed'> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => { deadline.abort(new Error(`lease renewal took longer than ${String(ms)} ms`)); }, ms);
+    try {
+      return await this.tryAcquireOrRenew(AbortSignal.any([this.abort.signal, deadline.signal]));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -129,7 +144,8 @@ export class LeaderElector {
       if (!lease) return await this.create(signal);
       return await this.takeIfPossible(lease, signal);
     } catch (err) {
-      if (isConflict(err) || isAlreadyExists(err)) return 'failed';
+      // A conflict is another candidate winning the round; an abort is our own stop: neither is news.
+      if (isConflict(err) || isAlreadyExists(err) || this.stopping()) return 'failed';
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election round failed');
       return 'failed';
     }
