@@ -41,4 +41,13 @@ describe('KubeClient transport', () => {
     expect(failures).toEqual([]);
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value?.metadata.name : undefined))).toEqual(names);
   });
+
+  it('gives up on a request whose credentials never come (an exec plugin that hangs) at its deadline', async () => {
+    const hangingPlugin = (): Promise<Record<string, string>> => new Promise(() => undefined);
+    const client = new KubeClient({ server: `http://127.0.0.1:${String(port)}`, tls: {}, authHeaders: hangingPlugin, name: 'test' });
+    const started = Date.now();
+    await expect(client.get(CoreTypes.configMap, 'cm', 'default', { signal: AbortSignal.timeout(200) })).rejects.toThrow(/abort|timeout/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    client.close();
+  });
 });
