@@ -36,6 +36,12 @@ describe('albConfigLine', () => {
   it.each([
     [{ kind: 'create' } as const, 'awsapplicationloadbalancerconfig/web: listener rule arn:rule created'],
     [{ kind: 'modify', conditions: true } as const, 'awsapplicationloadbalancerconfig/web: listener rule arn:rule updated (conditions too)'],
+    [{ kind: 'modify', conditions: false, priority: 20 } as const, 'awsapplicationloadbalancerconfig/web: listener rule arn:rule updated, then moved to priority 20'],
+    [{ kind: 'modify', conditions: false, priority: 20, moveOnly: true } as const, 'awsapplicationloadbalancerconfig/web: listener rule arn:rule moved to priority 20'],
+    [
+      { kind: 'conflict', arn: 'arn:other', owner: 'Cell/prod/api', priorityInUse: true } as const,
+      'awsapplicationloadbalancerconfig/web: listener rule arn:rule cannot move: its new priority is held by arn:other (owner: Cell/prod/api), not owned by it; not modified',
+    ],
     [{ kind: 'none' } as const, 'awsapplicationloadbalancerconfig/web: listener rule arn:rule in sync'],
     [{ kind: 'conflict', arn: 'arn:other', owner: 'Cell/prod/web' } as const, 'awsapplicationloadbalancerconfig/web: the rule at its priority (arn:other) is not owned by it (owner: Cell/prod/web); not modified'],
   ])('%j', (action, want) => {

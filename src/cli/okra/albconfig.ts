@@ -36,12 +36,23 @@ export function albConfigLine(name: string, action: AlbConfigAction, ruleArn: st
     case 'create':
       return `${prefix}: listener rule ${ruleArn ?? ''} created`;
     case 'modify':
-      return `${prefix}: listener rule ${ruleArn ?? ''} updated${action.conditions ? ' (conditions too)' : ''}`;
+      return `${prefix}: listener rule ${ruleArn ?? ''} ${modifyWords(action)}`;
     case 'none':
       return `${prefix}: listener rule ${ruleArn ?? ''} in sync`;
-    case 'conflict':
-      return `${prefix}: the rule at its priority (${action.arn}) is not owned by it${action.owner ? ` (owner: ${action.owner})` : ''}; not modified`;
+    case 'conflict': {
+      const owner = action.owner ? ` (owner: ${action.owner})` : '';
+      if (action.priorityInUse === true) return `${prefix}: listener rule ${ruleArn ?? ''} cannot move: its new priority is held by ${action.arn}${owner}, not owned by it; not modified`;
+      return `${prefix}: the rule at its priority (${action.arn}) is not owned by it${owner}; not modified`;
+    }
   }
+}
+
+/** What a modify did, in words: updated (its conditions too), moved to another priority, or both. */
+function modifyWords(action: Extract<AlbConfigAction, { kind: 'modify' }>): string {
+  const moved = action.priority === undefined ? undefined : `moved to priority ${String(action.priority)}`;
+  if (action.moveOnly === true && moved) return moved;
+  const updated = `updated${action.conditions ? ' (conditions too)' : ''}`;
+  return moved ? `${updated}, then ${moved}` : updated;
 }
 
 async function readConfig(client: KubeClient, name: string, namespace: string): Promise<AWSApplicationLoadBalancerConfig> {
