@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import { CoreTypes } from '../api/resource.js';
 import { RemoteClusters, type ClusterSecret } from './remote.js';
 
@@ -38,5 +40,25 @@ describe('RemoteClusters', () => {
     const fresh = remote.client(cluster('blue')).list(CoreTypes.namespace);
     await expect(fresh).rejects.toThrow();
     expect(observed).toEqual(['blue']);
+  });
+
+  it('lets requests in flight on a client finish when its Secret changes and the client is replaced', async () => {
+    // A cluster that answers after 300 ms, so the first request is still in flight at the replacement.
+    let arrived = 0;
+    const server = createServer((_req, res) => {
+      arrived++;
+      setTimeout(() => { res.setHeader('Content-Type', 'application/json'); res.end(JSON.stringify({ kind: 'NamespaceList', metadata: { resourceVersion: '1' }, items: [] })); }, 300);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const slow = { ...cluster('blue'), server: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}` };
+    const remote = new RemoteClusters({ eksTokens: { token: () => Promise.resolve('t') } });
+    const inFlight = remote.client(slow).list(CoreTypes.namespace);
+    await vi.waitFor(() => { expect(arrived).toBe(1); });
+    const replaced = remote.client({ ...slow, resourceVersion: '2' });
+    await expect(inFlight).resolves.toMatchObject({ items: [] });
+    await expect(replaced.list(CoreTypes.namespace)).resolves.toMatchObject({ items: [] });
+    remote.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   });
 });

@@ -148,6 +148,17 @@ function execCredentialSource(exec: ExecConfig, baseEnv: NodeJS.ProcessEnv): () 
   };
 }
 
+/** Longer than any request's deadline (30 s), so a replaced client's requests in flight finish first. */
+const RETIRE_AFTER_MS = 35_000;
+
+/**
+ * Closes a client that was replaced (its Secret changed) once its requests in flight are done: closing at
+ * once would cut off a listing another pass still makes with it, a spurious failure and backoff.
+ */
+function retire(client: KubeClient): void {
+  setTimeout(() => { client.close(); }, RETIRE_AFTER_MS).unref();
+}
+
 /** A cache of workload-cluster clients keyed by Secret. */
 export class RemoteClusters {
   private readonly clients = new Map<string, { resourceVersion: string; name: string; client: KubeClient; observing: { on: boolean } }>();
@@ -163,7 +174,7 @@ export class RemoteClusters {
   client(cluster: ClusterSecret): KubeClient {
     const cached = this.clients.get(cluster.key);
     if (cached?.resourceVersion === cluster.resourceVersion) return cached.client;
-    cached?.client.close();
+    if (cached) retire(cached.client);
     const observe = this.observerFor(cluster.name);
     // Requests still in flight when the client is forgotten must not bring its cluster's metrics back.
     const observing = { on: true };
