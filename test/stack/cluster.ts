@@ -8,7 +8,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { ManagedProcess, freePort, waitFor } from './process.js';
+import { ManagedProcess, startOnFreePorts, waitFor } from './process.js';
 import type { StackPaths } from './paths.js';
 
 const execFileAsync = promisify(execFile);
@@ -36,22 +36,31 @@ export class LocalCluster {
     readonly options: LocalClusterOptions,
     private readonly etcd: ManagedProcess,
     readonly etcdPort: number,
-    readonly apiserverPort: number,
+    private port: number,
   ) {}
 
   /** Starts etcd and kube-apiserver, waits for /readyz and writes the kubeconfig. */
   static async start(paths: StackPaths, options: LocalClusterOptions): Promise<LocalCluster> {
     mkdirSync(options.dir, { recursive: true });
-    const [etcdPort, peerPort, apiserverPort] = [await freePort(), await freePort(), await freePort()];
-    const etcd = ManagedProcess.start(`${options.name}-etcd`, paths.etcd, etcdArgs(options.dir, etcdPort, peerPort), {
-      logFile: join(options.dir, 'etcd.log'),
-    });
-    await waitFor(`${options.name} etcd`, async () => (await fetchStatus(`http://127.0.0.1:${etcdPort}/health`)) === 200);
-    const cluster = new LocalCluster(paths, options, etcd, etcdPort, apiserverPort);
+    const { proc: etcd, ports: [etcdPort = 0] } = await startOnFreePorts(2, ([port = 0, peerPort = 0]) => ({
+      proc: ManagedProcess.start(`${options.name}-etcd`, paths.etcd, etcdArgs(options.dir, port, peerPort), { logFile: join(options.dir, 'etcd.log') }),
+      describe: `${options.name} etcd`,
+      ready: async () => (await fetchStatus(`http://127.0.0.1:${port}/health`)) === 200,
+    }));
+    const cluster = new LocalCluster(paths, options, etcd, etcdPort, 0);
     writeAuthFiles(options.dir, options.extraTokens ?? {});
-    await cluster.startApiserver();
+    const { proc } = await startOnFreePorts(1, ([port = 0]) => {
+      cluster.port = port;
+      return cluster.launchApiserver();
+    });
+    cluster.apiserver = proc;
     cluster.writeKubeconfig();
     return cluster;
+  }
+
+  /** The port kube-apiserver listens on (kept across restarts). */
+  get apiserverPort(): number {
+    return this.port;
   }
 
   /** https://127.0.0.1:<port> */
@@ -69,21 +78,25 @@ export class LocalCluster {
     return readFileSync(join(this.options.dir, 'pki', 'apiserver.crt'), 'utf8');
   }
 
-  /** Starts (or restarts) kube-apiserver on the same port and etcd. */
+  /** Restarts kube-apiserver on the same port and etcd (after stopApiserver()). */
   async startApiserver(): Promise<void> {
-    const args = [...apiserverArgs(this.options.dir, this.etcdPort, this.apiserverPort), ...(this.options.extraApiserverArgs ?? [])];
-    this.apiserver = ManagedProcess.start(`${this.options.name}-apiserver`, this.paths.kubeApiserver, args, {
+    const { proc, describe, ready, timeoutMs } = this.launchApiserver();
+    this.apiserver = proc;
+    await waitFor(describe, ready, timeoutMs, proc);
+  }
+
+  /** Starts kube-apiserver on this.port; what to wait for is the caller's. */
+  private launchApiserver(): { proc: ManagedProcess; describe: string; ready: () => Promise<boolean>; timeoutMs: number } {
+    const args = [...apiserverArgs(this.options.dir, this.etcdPort, this.port), ...(this.options.extraApiserverArgs ?? [])];
+    const proc = ManagedProcess.start(`${this.options.name}-apiserver`, this.paths.kubeApiserver, args, {
       logFile: join(this.options.dir, 'apiserver.log'),
     });
-    const apiserver = this.apiserver;
-    await waitFor(
-      `${this.options.name} kube-apiserver /readyz (log: ${apiserver.logFile})`,
-      async () => {
-        if (apiserver.hasExited) throw new Error(`kube-apiserver exited; see ${apiserver.logFile}`);
-        return (await fetchStatus(`${this.server}/readyz`, ADMIN_TOKEN)) === 200;
-      },
-      90_000,
-    );
+    return {
+      proc,
+      describe: `${this.options.name} kube-apiserver /readyz (log: ${proc.logFile})`,
+      ready: async () => (await fetchStatus(`${this.server}/readyz`, ADMIN_TOKEN)) === 200,
+      timeoutMs: 90_000,
+    };
   }
 
   /** Stops kube-apiserver only (etcd keeps the data), to test reconnects. */

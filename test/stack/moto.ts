@@ -1,7 +1,7 @@
 // moto in server mode on a free loopback port: the AWS APIs (ELBv2, EKS, STS, CloudWatch, EC2) tests
 // and the demo talk to.
 import { join } from 'node:path';
-import { ManagedProcess, freePort, waitFor } from './process.js';
+import { ManagedProcess, startOnFreePorts } from './process.js';
 import { fetchStatus } from './cluster.js';
 import type { StackPaths } from './paths.js';
 
@@ -14,15 +14,11 @@ export class MotoServer {
 
   /** Starts moto_server and waits until it answers. */
   static async start(paths: StackPaths, dir: string, env: NodeJS.ProcessEnv = {}): Promise<MotoServer> {
-    const port = await freePort();
-    const proc = ManagedProcess.start('moto', paths.motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
-      logFile: join(dir, 'moto.log'),
-      env: { ...process.env, ...env },
-    });
-    await waitFor(`moto on port ${port}`, async () => {
-      if (proc.hasExited) throw new Error(`moto exited; see ${proc.logFile}`);
-      return (await fetchStatus(`http://127.0.0.1:${port}/moto-api/`)) === 200;
-    });
+    const { proc, ports: [port = 0] } = await startOnFreePorts(1, ([p = 0]) => ({
+      proc: ManagedProcess.start('moto', paths.motoServer, ['-H', '127.0.0.1', '-p', String(p)], { logFile: join(dir, 'moto.log'), env: { ...process.env, ...env } }),
+      describe: `moto on port ${p}`,
+      ready: async () => (await fetchStatus(`http://127.0.0.1:${p}/moto-api/`)) === 200,
+    }));
     return new MotoServer(proc, port);
   }
 

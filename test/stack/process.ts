@@ -83,12 +83,44 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes; `describe` names what is awaited. */
-export async function waitFor(describe: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+/** Thrown by waitFor when the process it waits on has exited: it will never become ready. */
+export class ProcessExitedError extends Error {}
+
+/**
+ * Polls `check` until it returns true or `timeoutMs` passes; `describe` names what is awaited. With
+ * `proc`, fails at once when that process exits (a check that throws only counts as "not yet").
+ */
+export async function waitFor(describe: string, check: () => Promise<boolean>, timeoutMs = 60_000, proc?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (proc?.hasExited) throw new ProcessExitedError(`${proc.name} exited while waiting for ${describe}; see ${proc.logFile}`);
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe}`);
+}
+
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts a process on `count` free ports and waits until `ready`. A port freePort() found can be taken
+ * before the process binds it (by an outgoing connection's ephemeral port, or another stack starting at
+ * the same time); the process then exits at once ("address already in use"), and is started again on new
+ * ports, up to three times.
+ */
+export async function startOnFreePorts(
+  count: number,
+  start: (ports: number[]) => { proc: ManagedProcess; describe: string; ready: () => Promise<boolean>; timeoutMs?: number },
+): Promise<{ proc: ManagedProcess; ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await freePort());
+    const { proc, describe, ready, timeoutMs } = start(ports);
+    try {
+      await waitFor(describe, ready, timeoutMs, proc);
+      return { proc, ports };
+    } catch (err) {
+      if (!(err instanceof ProcessExitedError) || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
 }
