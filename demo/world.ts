@@ -12,7 +12,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { connectionFromKubeConfig, loadKubeConfig } from '../src/kube/connection.js';
 import { fetchStatus } from '../test/stack/cluster.js';
 import { repoRoot, stackPaths } from '../test/stack/paths.js';
-import { ManagedProcess, freePort, waitFor } from '../test/stack/process.js';
+import { ManagedProcess, startOnFreePorts } from '../test/stack/process.js';
 import { DEFAULT_REGION, startStack, stopStack, type RunningStack } from '../test/stack/stack.js';
 import { createAlb, type TestAlb } from '../test/support/alb.js';
 import { AwsProxy } from '../test/support/aws-proxy.js';
@@ -124,27 +124,28 @@ function awsSettings(endpoint: string): AwsSettings {
 
 /** Starts okrad from source as its own process, watching the demo namespace. */
 async function startOkrad(stack: RunningStack, awsEndpoint: string, dir: string): Promise<ManagedProcess> {
-  const port = await freePort();
-  const okrad = ManagedProcess.start(
-    'okrad',
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src', 'cli', 'okrad.ts'),
-      `--kubeconfig=${stack.info.management.kubeconfig}`,
-      `--namespace=${DEMO_NAMESPACE}`,
-      `--controller-namespace=${DEMO_NAMESPACE}`,
-      `--region=${DEFAULT_REGION}`,
-      `--aws-endpoint=${awsEndpoint}`,
-      `--metrics-bind-address=127.0.0.1:${port}`,
-      '--resync-period=30s',
-    ],
-    {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' },
-      logFile: join(dir, 'okrad.log'),
-    },
-  );
-  await waitFor(`okrad /readyz (log: ${okrad.logFile})`, async () => !okrad.hasExited && (await fetchStatus(`http://127.0.0.1:${port}/readyz`)) === 200, 60_000);
+  const { proc: okrad } = await startOnFreePorts(1, ([port = 0]) => {
+    const proc = ManagedProcess.start(
+      'okrad',
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repoRoot, 'src', 'cli', 'okrad.ts'),
+        `--kubeconfig=${stack.info.management.kubeconfig}`,
+        `--namespace=${DEMO_NAMESPACE}`,
+        `--controller-namespace=${DEMO_NAMESPACE}`,
+        `--region=${DEFAULT_REGION}`,
+        `--aws-endpoint=${awsEndpoint}`,
+        `--metrics-bind-address=127.0.0.1:${port}`,
+        '--resync-period=30s',
+      ],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' },
+        logFile: join(dir, 'okrad.log'),
+      },
+    );
+    return { proc, describe: `okrad /readyz (log: ${proc.logFile})`, ready: async () => (await fetchStatus(`http://127.0.0.1:${port}/readyz`)) === 200, timeoutMs: 60_000 };
+  });
   return okrad;
 }

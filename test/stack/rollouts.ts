@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { fetchStatus } from './cluster.js';
 import { stackPaths, requireComponents } from './paths.js';
-import { ManagedProcess, freePort, waitFor } from './process.js';
+import { ManagedProcess, startOnFreePorts } from './process.js';
 
 interface Kubeconfig {
   'current-context'?: string;
@@ -29,21 +29,22 @@ function namespacedKubeconfig(kubeconfig: string, namespace: string, dir: string
 export async function startRolloutsController(opts: { kubeconfig: string; namespace: string; dir: string }): Promise<ManagedProcess> {
   const paths = stackPaths();
   requireComponents(paths, ['rolloutsController']);
-  const [metricsPort, healthzPort] = [await freePort(), await freePort()];
   const kubeconfig = namespacedKubeconfig(opts.kubeconfig, opts.namespace, opts.dir);
-  const args = [
-    `--kubeconfig=${kubeconfig}`,
-    '--controllers=analysis',
-    '--leader-elect=false',
-    '--namespaced',
-    `--metricsPort=${metricsPort}`,
-    `--healthzPort=${healthzPort}`,
-    '--loglevel=info',
-  ];
-  const controller = ManagedProcess.start(`rollouts-controller-${opts.namespace}`, paths.rolloutsController, args, {
-    env: { ...process.env, POD_NAMESPACE: opts.namespace, AWS_EC2_METADATA_DISABLED: 'true' },
-    logFile: join(opts.dir, `rollouts-controller-${opts.namespace}.log`),
+  const { proc: controller } = await startOnFreePorts(2, ([metricsPort = 0, healthzPort = 0]) => {
+    const args = [
+      `--kubeconfig=${kubeconfig}`,
+      '--controllers=analysis',
+      '--leader-elect=false',
+      '--namespaced',
+      `--metricsPort=${metricsPort}`,
+      `--healthzPort=${healthzPort}`,
+      '--loglevel=info',
+    ];
+    const proc = ManagedProcess.start(`rollouts-controller-${opts.namespace}`, paths.rolloutsController, args, {
+      env: { ...process.env, POD_NAMESPACE: opts.namespace, AWS_EC2_METADATA_DISABLED: 'true' },
+      logFile: join(opts.dir, `rollouts-controller-${opts.namespace}.log`),
+    });
+    return { proc, describe: `rollouts-controller /healthz (log: ${proc.logFile})`, ready: async () => (await fetchStatus(`http://127.0.0.1:${healthzPort}/healthz`)) === 200 };
   });
-  await waitFor(`rollouts-controller /healthz (log: ${controller.logFile})`, async () => !controller.hasExited && (await fetchStatus(`http://127.0.0.1:${healthzPort}/healthz`)) === 200);
   return controller;
 }
