@@ -64,7 +64,7 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   if (!parsed.success) return rejectInvalid(deps, raw, zodProblem(parsed.error.issues));
   const cell = parsed.data;
   if (!deps.dryRun) await ensureFinalizer(deps, cell);
-  const obs = await observe(deps, cell, req.resync === true).catch((err: unknown) => ruleReadFailed(deps, cell, err));
+  const obs = await observe(deps, cell, req.resync === true);
   const decision = decide(obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
@@ -92,7 +92,7 @@ function cellKey(cell: Cell): string {
 async function observe(deps: CellDeps, cell: Cell, resync: boolean): Promise<Observed> {
   const namespace = cell.metadata.namespace ?? '';
   const blocklist = deps.blocklists.get(cell.metadata.name ?? '', namespace);
-  const rule = await observeRule(deps, cell, resync);
+  const rule = await observeRule(deps, cell, resync).catch((err: unknown) => ruleReadFailed(deps, cell, err));
   return {
     cell,
     targetGroups: selectTargetGroups(cell, deps.targetGroups.list(namespace)),
