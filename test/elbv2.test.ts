@@ -1,10 +1,10 @@
-// The ELBv2 adapter against moto: several rules read in one DescribeRules call, every page of it,
+// The ELBv2 adapter against moto: rules read together go out in one DescribeRules call, every page of it,
 // including a rule deleted in the meantime (AWS fails the whole call then, so the adapter falls back to
-// one call per rule); the cache in front of it sending the reads of one turn as that one call; and a
-// weight write that keeps the actions a rule runs before its forward.
+// one call per rule); the cache in front of it reads the same way; weight writes made together describe
+// their rules in one call, and keep the actions a rule runs before its forward.
 import { DescribeRulesCommand, CreateRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { SdkListenerRules, forwardAction, type ListenerRuleState, type RuleRead } from '../src/aws/elbv2.js';
+import { SdkListenerRules, forwardAction, type ListenerRuleState } from '../src/aws/elbv2.js';
 import { CachingListenerRules } from '../src/aws/rule-cache.js';
 import { createAlb } from './support/alb.js';
 import { awsSettings } from './support/env.js';
@@ -31,40 +31,38 @@ async function setup(opts: { rules?: number; pageSize?: number } = {}) {
   return { alb, rules, arns, a, b, calls };
 }
 
-/** The rule a read found; fails the test on a failed read. */
-function ruleOf(read: RuleRead | undefined): ListenerRuleState | undefined {
-  if (read?.status !== 'fulfilled') throw new Error(`read failed: ${String(read?.reason)}`);
-  return read.value;
+/** Reads rules the way Cells falling due together do: every read asked for in the same turn. */
+function readTogether(rules: SdkListenerRules, arns: readonly string[]): Promise<(ListenerRuleState | undefined)[]> {
+  return Promise.all(arns.map((arn) => rules.getRule(arn)));
 }
 
-describe('SdkListenerRules.getRules', () => {
-  it('reads several rules in one call, and maps a deleted rule to undefined', async () => {
+describe('SdkListenerRules.getRule, batched', () => {
+  it('reads the rules asked for together in one call, and reads a deleted rule as undefined', async () => {
     const { rules, arns, a, b, calls } = await setup();
-    const [r1, r2, r3] = arns as [string, string, string];
-    const all = await rules.getRules([r1, r2, r3]);
-    expect(ruleOf(all.get(r2))?.weights).toEqual([{ arn: a, weight: 80 }, { arn: b, weight: 20 }]);
-    expect([...all.values()].map((r) => ruleOf(r)?.priority)).toEqual([1, 2, 3]);
+    const all = await readTogether(rules, arns);
+    expect(all[1]?.weights).toEqual([{ arn: a, weight: 80 }, { arn: b, weight: 20 }]);
+    expect(all.map((r) => r?.priority)).toEqual([1, 2, 3]);
     expect(calls).toEqual(['DescribeRules']);
 
-    await rules.deleteRule(r2);
+    await rules.deleteRule(arns[1] ?? '');
     calls.length = 0;
-    const afterDelete = await rules.getRules([r1, r2, r3]);
+    const afterDelete = await readTogether(rules, arns);
     expect(calls[0]).toBe('DescribeRules');
-    expect(ruleOf(afterDelete.get(r2))).toBeUndefined();
-    expect(ruleOf(afterDelete.get(r1))?.weights).toEqual([{ arn: a, weight: 100 }, { arn: b, weight: 0 }]);
-    expect(ruleOf(afterDelete.get(r3))?.weights).toEqual([{ arn: a, weight: 0 }, { arn: b, weight: 100 }]);
+    expect(afterDelete[1]).toBeUndefined();
+    expect(afterDelete[0]?.weights).toEqual([{ arn: a, weight: 100 }, { arn: b, weight: 0 }]);
+    expect(afterDelete[2]?.weights).toEqual([{ arn: a, weight: 0 }, { arn: b, weight: 100 }]);
   });
 
   it('follows NextMarker: a rule on a later page is read from that page, not taken as gone', async () => {
     const { rules, arns, a, b, calls } = await setup({ rules: 5, pageSize: 2 });
-    const all = await rules.getRules(arns);
-    expect(arns.map((arn) => ruleOf(all.get(arn))?.priority)).toEqual([1, 2, 3, 4, 5]);
-    expect(ruleOf(all.get(arns[4] ?? ''))?.weights).toEqual([{ arn: a, weight: 10 }, { arn: b, weight: 90 }]);
+    const all = await readTogether(rules, arns);
+    expect(all.map((r) => r?.priority)).toEqual([1, 2, 3, 4, 5]);
+    expect(all[4]?.weights).toEqual([{ arn: a, weight: 10 }, { arn: b, weight: 90 }]);
     // Three pages of one call; reading the two rules past the first page on their own would be four calls.
     expect(calls).toEqual(['DescribeRules', 'DescribeRules', 'DescribeRules']);
   });
 
-  it('behind the cache, the reads of one turn are one DescribeRules call', async () => {
+  it('behind the cache, fresh reads asked for together are one DescribeRules call', async () => {
     const { rules, arns, calls } = await setup();
     const cached = new CachingListenerRules(rules, { maxAgeMs: 60_000 });
     const read = await Promise.all(arns.map((arn) => cached.getRule(arn, { fresh: true })));
@@ -98,5 +96,21 @@ describe('SdkListenerRules.modifyRule', () => {
     expect(actions.map((x) => [x.Type, x.Order])).toEqual([['authenticate-oidc', 1], ['forward', 2]]);
     expect(actions[0]?.AuthenticateOidcConfig).toMatchObject({ Issuer: 'https://idp.example.com', ClientId: 'okra', UseExistingClientSecret: true });
     expect((await rules.getRule(ruleArn))?.weights).toEqual([{ arn: a, weight: 60 }, { arn: b, weight: 40 }]);
+  });
+
+  it('describes the rules of weight writes made together in one call, then writes each', async () => {
+    const { rules, arns, a, b, calls } = await setup();
+    await Promise.all(arns.map((arn) => rules.modifyRule(arn, { weights: [{ arn: a, weight: 25 }, { arn: b, weight: 75 }] })));
+    expect(calls).toEqual(['DescribeRules', 'ModifyRule', 'ModifyRule', 'ModifyRule']);
+    const after = await readTogether(rules, arns);
+    expect(after.map((r) => r?.weights)).toEqual(arns.map(() => [{ arn: a, weight: 25 }, { arn: b, weight: 75 }]));
+  });
+
+  it('refuses a weight write to a rule that is gone, without writing', async () => {
+    const { rules, arns, a, calls } = await setup();
+    await rules.deleteRule(arns[0] ?? '');
+    calls.length = 0;
+    await expect(rules.modifyRule(arns[0] ?? '', { weights: [{ arn: a, weight: 100 }] })).rejects.toMatchObject({ name: 'RuleNotFoundException' });
+    expect(calls).toEqual(['DescribeRules']);
   });
 });

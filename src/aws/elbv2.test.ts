@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { actionsWithForward, forwardAction, readRuleBatch, type DescribeRulesPage, type ListenerRuleState } from './elbv2.js';
+import { actionsWithForward, forwardAction, readRuleBatch, type DescribeRulesPage } from './elbv2.js';
 
 const WEIGHTS = [{ arn: 'tg-a', weight: 30 }, { arn: 'tg-b', weight: 70 }];
 
@@ -38,8 +38,7 @@ describe('actionsWithForward', () => {
 });
 
 const rule = (arn: string): Rule => ({ RuleArn: arn, Priority: '1', Conditions: [], Actions: [forwardAction([{ arn: `tg-${arn}`, weight: 100 }])] });
-const state = (arn: string): ListenerRuleState => ({ arn, priority: 1, conditions: [], weights: [{ arn: `tg-${arn}`, weight: 100 }] });
-const noSingleReads = (arn: string): Promise<ListenerRuleState | undefined> => Promise.reject(new Error(`single read of ${arn}`));
+const noSingleReads = (arn: string): Promise<Rule | undefined> => Promise.reject(new Error(`single read of ${arn}`));
 
 describe('readRuleBatch', () => {
   it('follows NextMarker to every page', async () => {
@@ -50,30 +49,30 @@ describe('readRuleBatch', () => {
     };
     const reads = await readRuleBatch(page, noSingleReads, ['r1', 'r2']);
     expect(calls).toEqual([undefined, 'm1']);
-    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: state('r2') });
+    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: rule('r2') });
   });
 
   it('describes an ARN missing from the answer on its own before taking it as gone', async () => {
     const singles: string[] = [];
     const single = (arn: string) => {
       singles.push(arn);
-      return Promise.resolve(arn === 'r2' ? state('r2') : undefined);
+      return Promise.resolve(arn === 'r2' ? rule('r2') : undefined);
     };
     const reads = await readRuleBatch(() => Promise.resolve({ Rules: [rule('r1')] }), single, ['r1', 'r2', 'r3']);
     expect(singles).toEqual(['r2', 'r3']);
     expect([...reads.values()]).toEqual([
-      { status: 'fulfilled', value: state('r1') },
-      { status: 'fulfilled', value: state('r2') },
+      { status: 'fulfilled', value: rule('r1') },
+      { status: 'fulfilled', value: rule('r2') },
       { status: 'fulfilled', value: undefined },
     ]);
   });
 
   it('on a ValidationError for the batch, reads each ARN on its own so only the malformed one fails', async () => {
     const invalid = () => Object.assign(new Error("'bad' is not a valid listener rule ARN"), { name: 'ValidationError' });
-    const single = (arn: string) => (arn === 'bad' ? Promise.reject(invalid()) : Promise.resolve(state(arn)));
+    const single = (arn: string) => (arn === 'bad' ? Promise.reject(invalid()) : Promise.resolve(rule(arn)));
     const reads = await readRuleBatch(() => Promise.reject(invalid()), single, ['r1', 'bad', 'r2']);
-    expect(reads.get('r1')).toEqual({ status: 'fulfilled', value: state('r1') });
-    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: state('r2') });
+    expect(reads.get('r1')).toEqual({ status: 'fulfilled', value: rule('r1') });
+    expect(reads.get('r2')).toEqual({ status: 'fulfilled', value: rule('r2') });
     expect(reads.get('bad')).toMatchObject({ status: 'rejected', reason: { name: 'ValidationError' } });
   });
 

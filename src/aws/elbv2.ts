@@ -17,6 +17,7 @@ import {
   type Rule,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { KeyBatcher } from './batcher.js';
 import { sdkConfig, type AwsSettings } from './config.js';
 import { instrument, type AwsCallObserver } from './instrument.js';
 
@@ -41,8 +42,8 @@ export interface ListenerRuleState {
 /** Listener-rule operations the Cell and the ALB config controllers need. */
 export interface ListenerRulesPort {
   /**
-   * The rule with this ARN, or undefined when it no longer exists. One DescribeRules call; a caching
-   * implementation may answer from a recent describe unless `fresh` is set.
+   * The rule with this ARN, or undefined when it no longer exists. A DescribeRules call (which may carry
+   * other rules too); a caching implementation may answer from a recent describe unless `fresh` is set.
    */
   getRule(ruleArn: string, opts?: { fresh?: boolean }): Promise<ListenerRuleState | undefined>;
   /** The rule at a priority on a listener (all pages), or undefined. */
@@ -122,15 +123,6 @@ function toState(rule: Rule): ListenerRuleState {
   return { arn: rule.RuleArn ?? '', priority, conditions: rule.Conditions ?? [], weights: forwardWeights(rule.Actions) };
 }
 
-/** What reading one rule came to: the rule, undefined when it no longer exists, or the error of its read. */
-export type RuleRead = PromiseSettledResult<ListenerRuleState | undefined>;
-
-/** Reads many rules at once (one DescribeRules call), for batching readers. */
-export interface RuleBatchReader {
-  /** Each ARN mapped to its own outcome; rejects only when the read failed for all of them (throttling). */
-  getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, RuleRead>>;
-}
-
 /** One page of a DescribeRules call by rule ARNs. */
 export type DescribeRulesPage = (ruleArns: readonly string[], marker: string | undefined) => Promise<Pick<DescribeRulesCommandOutput, 'Rules' | 'NextMarker'>>;
 
@@ -138,15 +130,15 @@ export type DescribeRulesPage = (ruleArns: readonly string[], marker: string | u
  * Several rules through one DescribeRules call, every page of it. An ARN missing from the answer is
  * described on its own before it counts as gone. AWS refuses the whole call for one bad ARN (RuleNotFound
  * for a deleted rule, ValidationError for a malformed one); then each ARN is described on its own, so
- * only the bad one fails or is gone.
+ * only the bad one fails or is gone. Rejects only when the call failed for all of them (throttling).
  */
 export async function readRuleBatch(
   page: DescribeRulesPage,
-  single: (ruleArn: string) => Promise<ListenerRuleState | undefined>,
+  single: (ruleArn: string) => Promise<Rule | undefined>,
   ruleArns: readonly string[],
-): Promise<Map<string, RuleRead>> {
+): Promise<Map<string, PromiseSettledResult<Rule | undefined>>> {
   const found = await batchAnswer(page, ruleArns);
-  const settle = async (arn: string): Promise<RuleRead> => {
+  const settle = async (arn: string): Promise<PromiseSettledResult<Rule | undefined>> => {
     const rule = found.get(arn);
     if (rule) return { status: 'fulfilled', value: rule };
     return single(arn).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
@@ -155,7 +147,7 @@ export async function readRuleBatch(
 }
 
 /** The rules the batch call found; none when AWS refused it or there is one ARN (`single` reads that in one call). */
-async function batchAnswer(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, ListenerRuleState>> {
+async function batchAnswer(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, Rule>> {
   if (ruleArns.length <= 1) return new Map();
   try {
     return await allPages(page, ruleArns);
@@ -165,12 +157,12 @@ async function batchAnswer(page: DescribeRulesPage, ruleArns: readonly string[])
   }
 }
 
-async function allPages(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, ListenerRuleState>> {
-  const found = new Map<string, ListenerRuleState>();
+async function allPages(page: DescribeRulesPage, ruleArns: readonly string[]): Promise<Map<string, Rule>> {
+  const found = new Map<string, Rule>();
   let marker: string | undefined;
   do {
     const answer = await page(ruleArns, marker);
-    for (const rule of answer.Rules ?? []) found.set(rule.RuleArn ?? '', toState(rule));
+    for (const rule of answer.Rules ?? []) found.set(rule.RuleArn ?? '', rule);
     marker = answer.NextMarker;
   } while (marker);
   return found;
@@ -181,28 +173,48 @@ function refusesBatch(err: unknown): boolean {
   return err instanceof RuleNotFoundException || (err instanceof Error && err.name === 'ValidationError');
 }
 
+/** Rule ARNs per batched DescribeRules call. */
+export const MAX_RULES_PER_DESCRIBE = 20;
+
+/** Batched DescribeRules calls running at once; more reads wait and join the next call. */
+export const MAX_DESCRIBES_IN_FLIGHT = 2;
+
 /** Options of the SDK adapter. */
 export interface SdkListenerRulesOptions {
   /** Rules per DescribeRules page (AWS allows 1–400); small only to exercise paging in tests. */
   readonly pageSize?: number;
 }
 
-/** ListenerRulesPort over the AWS SDK. */
-export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
+/**
+ * ListenerRulesPort over the AWS SDK. Rule reads (getRule, and the describe before each weight write)
+ * that fall due together go out as one DescribeRules call (see KeyBatcher): ELBv2 throttles Describe
+ * calls per account, and when many Cells move at once, fewer calls is what keeps each of them fast.
+ */
+export class SdkListenerRules implements ListenerRulesPort {
   private readonly client: ElasticLoadBalancingV2Client;
   private readonly pageSize: number;
+  private readonly reads: KeyBatcher<Rule | undefined>;
 
   constructor(settings: AwsSettings, observer?: AwsCallObserver, options: SdkListenerRulesOptions = {}) {
     this.client = instrument(new ElasticLoadBalancingV2Client(sdkConfig(settings)), 'elbv2', observer);
     this.pageSize = options.pageSize ?? 400;
+    this.reads = new KeyBatcher((arns) => this.describeRules(arns), { maxKeysPerCall: MAX_RULES_PER_DESCRIBE, maxCallsInFlight: MAX_DESCRIBES_IN_FLIGHT });
   }
 
+  /** The rule as AWS describes it now (a describe that starts after this call), or undefined when it is gone. */
   async getRule(ruleArn: string): Promise<ListenerRuleState | undefined> {
-    const rule = await this.describeRule(ruleArn);
+    const rule = await this.reads.load(ruleArn);
     return rule ? toState(rule) : undefined;
   }
 
-  /** The rule as AWS describes it, or undefined when it no longer exists. */
+  /** Several rules in one DescribeRules call (see readRuleBatch for what happens when AWS refuses it). */
+  private describeRules(ruleArns: readonly string[]): Promise<Map<string, PromiseSettledResult<Rule | undefined>>> {
+    const page: DescribeRulesPage = (arns, marker) =>
+      this.client.send(new DescribeRulesCommand({ RuleArns: [...arns], PageSize: this.pageSize, ...(marker ? { Marker: marker } : {}) }));
+    return readRuleBatch(page, (arn) => this.describeRule(arn), ruleArns);
+  }
+
+  /** One rule in a DescribeRules call of its own, or undefined when it no longer exists. */
   private async describeRule(ruleArn: string): Promise<Rule | undefined> {
     try {
       const { Rules } = await this.client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
@@ -211,13 +223,6 @@ export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
       if (err instanceof RuleNotFoundException) return undefined;
       throw err;
     }
-  }
-
-  /** Several rules in one DescribeRules call (see readRuleBatch for what happens when AWS refuses it). */
-  async getRules(ruleArns: readonly string[]): Promise<ReadonlyMap<string, RuleRead>> {
-    const page: DescribeRulesPage = (arns, marker) =>
-      this.client.send(new DescribeRulesCommand({ RuleArns: [...arns], PageSize: this.pageSize, ...(marker ? { Marker: marker } : {}) }));
-    return readRuleBatch(page, (arn) => this.getRule(arn), ruleArns);
   }
 
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
@@ -253,8 +258,9 @@ export class SdkListenerRules implements ListenerRulesPort, RuleBatchReader {
   }
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
-    // Described right before the write, so an action added by hand since our last read is kept too.
-    const current = await this.describeRule(ruleArn);
+    // Described right before the write (never from a cache), so an action added by hand since our last
+    // read is kept too; the describe may share a call with other rules' reads.
+    const current = await this.reads.load(ruleArn);
     if (!current) throw new RuleNotFoundException({ message: `listener rule ${ruleArn} not found`, $metadata: {} });
     await this.client.send(
       new ModifyRuleCommand({

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleBatchReader, RuleRead } from './elbv2.js';
-import { CachingListenerRules, MAX_RULES_PER_DESCRIBE } from './rule-cache.js';
+import type { ForwardWeight, ListenerRulesPort, ListenerRuleState } from './elbv2.js';
+import { CachingListenerRules } from './rule-cache.js';
 
 /** An in-memory ListenerRulesPort that counts describes. */
 function fakeRules() {
@@ -40,69 +40,6 @@ describe('CachingListenerRules', () => {
     await rules.modifyRule('r', { weights: [] });
     await rules.getRule('r');
     expect(fake.describes()).toBe(4);
-  });
-});
-
-function fulfilled(value: ListenerRuleState | undefined): RuleRead {
-  return { status: 'fulfilled', value };
-}
-
-/** A fake that also reads in batches, recording each batch; `gone` ARNs are missing, `fail` makes a batch throw. */
-function batchingRules(opts: { gone?: readonly string[]; fail?: boolean } = {}) {
-  const batches: string[][] = [];
-  const rule = (arn: string): ListenerRuleState => ({ arn, priority: 1, conditions: [], weights: [{ arn: `tg-${arn}`, weight: 100 }] });
-  const port: ListenerRulesPort & RuleBatchReader = {
-    ...fakeRules().port,
-    getRule: () => Promise.reject(new Error('single reads must not be used')),
-    getRules: (arns) => {
-      batches.push([...arns]);
-      if (opts.fail) return Promise.reject(new Error('Throttling: Rate exceeded'));
-      return Promise.resolve(new Map(arns.map((a) => [a, fulfilled(opts.gone?.includes(a) ? undefined : rule(a))])));
-    },
-  };
-  return { port, batches };
-}
-
-describe('CachingListenerRules batching', () => {
-  it('describes the rules asked for in the same turn in one call, each caller getting its own rule', async () => {
-    const fake = batchingRules({ gone: ['r3'] });
-    const rules = new CachingListenerRules(fake.port, { maxAgeMs: 1000 });
-    const got = await Promise.all(['r1', 'r2', 'r3', 'r1'].map((arn) => rules.getRule(arn, { fresh: true })));
-    expect(fake.batches).toEqual([['r1', 'r2', 'r3']]);
-    expect(got.map((r) => r?.weights[0]?.arn)).toEqual(['tg-r1', 'tg-r2', undefined, 'tg-r1']);
-    await rules.getRule('r2');
-    expect(fake.batches).toHaveLength(1);
-  });
-
-  it(`splits a larger burst into calls of at most ${MAX_RULES_PER_DESCRIBE} rules`, async () => {
-    const fake = batchingRules();
-    const rules = new CachingListenerRules(fake.port, { maxAgeMs: 1000 });
-    await Promise.all(Array.from({ length: 45 }, (_, i) => rules.getRule(`r${i}`)));
-    expect(fake.batches.map((b) => b.length)).toEqual([20, 20, 5]);
-  });
-
-  it('hands a failed call to every caller in it, and caches nothing', async () => {
-    const fake = batchingRules({ fail: true });
-    const rules = new CachingListenerRules(fake.port, { maxAgeMs: 1000 });
-    const results = await Promise.allSettled([rules.getRule('a'), rules.getRule('b')]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    await expect(rules.getRule('a')).rejects.toThrow('Throttling');
-    expect(fake.batches).toEqual([['a', 'b'], ['a']]);
-  });
-});
-
-describe('CachingListenerRules batching, per-rule outcomes', () => {
-  it('fails only the callers of a rule whose own read failed, and never takes an unanswered ARN as gone', async () => {
-    const rule = (arn: string): ListenerRuleState => ({ arn, priority: 1, conditions: [], weights: [] });
-    const port: ListenerRulesPort & RuleBatchReader = {
-      ...fakeRules().port,
-      getRules: () => Promise.resolve(new Map<string, RuleRead>([['ok', fulfilled(rule('ok'))], ['bad', { status: 'rejected', reason: new Error('ValidationError: bad ARN') }]])),
-    };
-    const rules = new CachingListenerRules(port, { maxAgeMs: 1000 });
-    const [ok, bad, unanswered] = await Promise.allSettled([rules.getRule('ok'), rules.getRule('bad'), rules.getRule('unanswered')]);
-    expect(ok).toEqual({ status: 'fulfilled', value: rule('ok') });
-    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'ValidationError: bad ARN' } });
-    expect(unanswered).toMatchObject({ status: 'rejected', reason: { message: 'DescribeRules gave no answer for unanswered' } });
   });
 });
 

@@ -6,20 +6,14 @@
 // most one per weight change plus one per Cell per resync (a weight write itself also describes the rule,
 // for the actions it must keep).
 //
-// Reads that miss the cache in the same turn of the event loop (a resync slice, read-backs falling due
-// together) go out as one DescribeRules call with up to MAX_RULES_PER_DESCRIBE ARNs when the inner port
-// can batch: ELBv2 throttles Describe calls per account, and each SDK call costs CPU and garbage.
+// Reads that miss the cache (a resync slice, read-backs falling due together) are batched below it, by
+// the SDK adapter.
 //
 // A read may be answered after a write that started later (a listener-wide findRuleByPriority in flight
 // while the owner writes and reads back). Its answer predates the write, so it must not replace what the
 // read-back stored: every write stamps the rule before and after it, and an answer is stored only when
 // no stamp of its rule is newer than the start of its read.
-import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleBatchReader, RuleCondition, RuleRead } from './elbv2.js';
-
-/** ARNs per batched DescribeRules call. */
-export const MAX_RULES_PER_DESCRIBE = 20;
-
-type Waiter = { resolve: (rule: ListenerRuleState | undefined) => void; reject: (err: unknown) => void };
+import type { ForwardWeight, ListenerRulesPort, ListenerRuleState, RuleCondition } from './elbv2.js';
 
 /** Options of the cache. */
 export interface RuleCacheOptions {
@@ -36,11 +30,9 @@ export class CachingListenerRules implements ListenerRulesPort {
   private stamps = 0;
   /** The last stamp of each rule written through this port. */
   private readonly stampOf = new Map<string, number>();
-  /** ARNs to describe in the next batch, with everyone waiting for each. */
-  private pending = new Map<string, Waiter[]>();
 
   constructor(
-    private readonly inner: ListenerRulesPort & Partial<RuleBatchReader>,
+    private readonly inner: ListenerRulesPort,
     private readonly options: RuleCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -51,7 +43,7 @@ export class CachingListenerRules implements ListenerRulesPort {
     const cached = this.entries.get(ruleArn);
     if (!opts.fresh && cached && this.now() - cached.at < this.options.maxAgeMs) return cached.rule;
     const started = this.stamps;
-    const rule = await this.describe(ruleArn);
+    const rule = await this.inner.getRule(ruleArn);
     if (rule) this.store(rule, started);
     else this.entries.delete(ruleArn);
     return rule;
@@ -82,23 +74,6 @@ export class CachingListenerRules implements ListenerRulesPort {
     }
   }
 
-  private describe(ruleArn: string): Promise<ListenerRuleState | undefined> {
-    const reader = this.inner.getRules ? (this.inner as RuleBatchReader) : undefined;
-    if (!reader) return this.inner.getRule(ruleArn);
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) setImmediate(() => { this.flush(reader); });
-      const waiters = this.pending.get(ruleArn) ?? [];
-      waiters.push({ resolve, reject });
-      this.pending.set(ruleArn, waiters);
-    });
-  }
-
-  private flush(reader: RuleBatchReader): void {
-    const batch = [...this.pending];
-    this.pending = new Map();
-    for (let i = 0; i < batch.length; i += MAX_RULES_PER_DESCRIBE) void describeChunk(reader, batch.slice(i, i + MAX_RULES_PER_DESCRIBE));
-  }
-
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
     const started = this.stamps;
     const rule = await this.inner.findRuleByPriority(listenerArn, priority);
@@ -125,23 +100,4 @@ export class CachingListenerRules implements ListenerRulesPort {
   async deleteRule(ruleArn: string): Promise<void> {
     await this.write(ruleArn, () => this.inner.deleteRule(ruleArn));
   }
-}
-
-/**
- * One DescribeRules call for a chunk of waiting ARNs: each ARN's outcome goes to its waiters, the error of
- * the call as a whole to every waiter.
- */
-async function describeChunk(reader: RuleBatchReader, chunk: readonly (readonly [string, Waiter[]])[]): Promise<void> {
-  try {
-    const reads = await reader.getRules(chunk.map(([arn]) => arn));
-    for (const [arn, waiters] of chunk) for (const w of waiters) settle(w, reads.get(arn), arn);
-  } catch (err) {
-    for (const [, waiters] of chunk) for (const w of waiters) w.reject(err);
-  }
-}
-
-/** Hands one ARN's outcome to a waiter; an ARN the reader left unanswered is an error, never a gone rule. */
-function settle(waiter: Waiter, read: RuleRead | undefined, arn: string): void {
-  if (read?.status === 'fulfilled') waiter.resolve(read.value);
-  else waiter.reject(read ? read.reason : new Error(`DescribeRules gave no answer for ${arn}`));
 }

@@ -1,0 +1,91 @@
+// Coalesces reads of single keys into batched calls. Keys asked for while fewer than `maxCallsInFlight`
+// calls are running go out together at the next turn of the event loop; once that many are running, new
+// keys wait and go out together as soon as one returns. So a quiet controller reads at once, and a busy
+// one (a hundred Cells writing together, a slow or throttling API) sends a few large calls instead of
+// queueing many small ones behind each other: fewer calls is what keeps latency down there.
+//
+// Every load is answered by a call that started after it was asked for, never by one already running:
+// callers rely on that to read what AWS holds now (read-back after a write, the describe before one).
+
+/** What one batched call came to for each of its keys. */
+export type BatchAnswer<V> = ReadonlyMap<string, PromiseSettledResult<V>>;
+
+/** Options of a batcher. */
+export interface KeyBatcherOptions {
+  /** Keys per call. */
+  readonly maxKeysPerCall: number;
+  /** Calls running at once; a hung call then holds up only its own keys. */
+  readonly maxCallsInFlight: number;
+}
+
+type Waiter<V> = { resolve: (value: V) => void; reject: (err: unknown) => void };
+
+/** Batches loads of single keys into calls of `call`. */
+export class KeyBatcher<V> {
+  private pending = new Map<string, Waiter<V>[]>();
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly call: (keys: readonly string[]) => Promise<BatchAnswer<V>>,
+    private readonly options: KeyBatcherOptions,
+  ) {}
+
+  /** The value of one key, from the next call that includes it. */
+  load(key: string): Promise<V> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      this.pending.set(key, waiters);
+      this.schedule();
+    });
+  }
+
+  /** Dispatches at the next turn, so loads asked for in this one share a call, if a call may start. */
+  private schedule(): void {
+    if (this.scheduled || this.pending.size === 0 || this.inFlight >= this.options.maxCallsInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.pending.size > 0 && this.inFlight < this.options.maxCallsInFlight) {
+      const chunk = this.take(this.options.maxKeysPerCall);
+      this.inFlight++;
+      void this.run(chunk).finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+    }
+  }
+
+  /** Takes up to `count` keys, oldest first, off the pending map. */
+  private take(count: number): [string, Waiter<V>[]][] {
+    const chunk: [string, Waiter<V>[]][] = [];
+    for (const entry of this.pending) {
+      if (chunk.length === count) break;
+      chunk.push(entry);
+    }
+    for (const [key] of chunk) this.pending.delete(key);
+    return chunk;
+  }
+
+  /** One call for a chunk: each key's outcome goes to its waiters, the call's own failure to all of them. */
+  private async run(chunk: readonly (readonly [string, Waiter<V>[]])[]): Promise<void> {
+    try {
+      const answer = await this.call(chunk.map(([key]) => key));
+      for (const [key, waiters] of chunk) for (const w of waiters) settle(w, answer.get(key), key);
+    } catch (err) {
+      for (const [, waiters] of chunk) for (const w of waiters) w.reject(err);
+    }
+  }
+}
+
+/** Hands one key's outcome to a waiter; a key the call left unanswered is an error, never a value. */
+function settle<V>(waiter: Waiter<V>, outcome: PromiseSettledResult<V> | undefined, key: string): void {
+  if (outcome?.status === 'fulfilled') waiter.resolve(outcome.value);
+  else waiter.reject(outcome ? outcome.reason : new Error(`the batched call gave no answer for ${key}`));
+}
