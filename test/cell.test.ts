@@ -91,6 +91,32 @@ describe('Cell rollouts', () => {
     expect(await w.weights()).toEqual({ red: 100 });
   });
 
+  it('moved to another listener mid-rollout, makes a rule there at the same step and names the one it left behind', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.targetGroup('green', '2.0.0');
+    const before = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+
+    const next = await w.alb.listener(8080);
+    const spec = (await w.client.get<Cell>(CellType, 'web', w.namespace))?.spec;
+    const alb = spec?.ingress.awsApplicationLoadBalancer;
+    if (!spec || !alb) throw new Error('Cell web has no ALB ingress');
+    await w.patchSpec('web', { ingress: { ...spec.ingress, awsApplicationLoadBalancer: { ...alb, listenerARN: next } } });
+
+    const moved = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.ruleArn !== before.ruleArn && s.pendingWeights === undefined);
+    expect(moved).toMatchObject({ stableVersion: '1.0.0', desiredVersion: '2.0.0', currentStepIndex: 1, canaryWeight: 20 });
+    expect(await w.weights(10, next)).toEqual({ blue: 80, green: 20 });
+    // The old listener's rule is left as it was: removing it could cut traffic still sent to it.
+    expect(await w.weights(10)).toEqual({ blue: 80, green: 20 });
+    const changed = w.events.memory.events.filter((e) => e.object === 'Cell/web' && e.reason === 'ListenerChanged');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ type: 'Warning' });
+    expect(changed[0]?.message).toContain(`the rule ${before.ruleArn ?? ''} on the previous listener is left as it is (last written: blue 80%, green 20%)`);
+  });
+
   it('rolls back at once when spec.version goes below the stable version', async () => {
     const w = await world();
     await w.targetGroup('blue', '1.0.0');

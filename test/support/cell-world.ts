@@ -161,9 +161,9 @@ export class CellWorld {
     return last;
   }
 
-  /** The weights of the rule at a priority, by AWSTargetGroup name. */
-  async weights(priority = 10): Promise<Record<string, number> | undefined> {
-    const byArn = await this.alb.weightsAt(priority);
+  /** The weights of the rule at a priority (on the world's listener unless told), by AWSTargetGroup name. */
+  async weights(priority = 10, listenerArn?: string): Promise<Record<string, number> | undefined> {
+    const byArn = await this.alb.weightsAt(priority, listenerArn);
     if (!byArn) return undefined;
     return this.named(byArn);
   }

@@ -11,6 +11,8 @@ import { selectTargetGroups } from './targets.js';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2';
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/r1';
+/** A rule on another listener of the same load balancer. */
+const OTHER_LISTENER_RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/3/r1';
 const NOW = new Date('2026-11-22T12:00:00Z');
 const arn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
 const ruleSpec = { priority: 10, hosts: ['web.example.com'] };
@@ -107,6 +109,27 @@ describe('decide: bootstrap and steady state', () => {
     const d = decide(observe({ cell: cell(), tgs: [tg('c', '1.0.0'), tg('a', '1.0.0'), tg('b', '1.0.0')] }));
     expect(d.action).toMatchObject({ kind: 'CreateRule', priority: 10, conditions: ruleConditions(ruleSpec) });
     expect(weightsOf(d)).toEqual({ a: 33, b: 33, c: 34 });
+  });
+
+  it.each([
+    { when: 'the Cell has no rule yet', ruleArn: undefined, event: { type: 'Normal', reason: 'RuleCreated', message: 'creating the listener rule with 1.0.0 at 100%' } },
+    { when: 'its rule on the listener went missing', ruleArn: RULE, event: { type: 'Warning', reason: 'RuleCreated', message: 'listener rule was missing; recreating it with 1.0.0 at 100%' } },
+    {
+      when: 'listenerARN changed, naming the rule left on the previous listener and its last weights',
+      ruleArn: OTHER_LISTENER_RULE,
+      event: {
+        type: 'Warning',
+        reason: 'ListenerChanged',
+        message: `listenerARN changed: creating a rule on ${LISTENER} with 1.0.0 at 100%; the rule ${OTHER_LISTENER_RULE} on the previous listener is left as it is (last written: a 80%, b 20%) and okra no longer manages it: delete it once no traffic needs it`,
+      },
+    },
+  ])('creates the rule on stable and says why, when $when', ({ ruleArn, event }) => {
+    const status = ruleArn ? { stableVersion: '1.0.0', desiredVersion: '2.0.0', phase: 'Progressing' as const, currentStepIndex: 0, ruleArn, ...verified({ a: 80, b: 20 }) } : undefined;
+    const tgs = ruleArn ? [tg('a', '1.0.0'), tg('b', '2.0.0')] : [tg('a', '1.0.0')];
+    const d = decide(observe({ cell: cell({}, status), tgs, rule: 'absent' }));
+    expect(d.action).toMatchObject({ kind: 'CreateRule', priority: 10 });
+    expect(weightsOf(d)).toEqual({ a: 100 });
+    expect(d.events).toEqual([event]);
   });
 
   it('does not create the rule before `replicas` target groups of the version exist', () => {

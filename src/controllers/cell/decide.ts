@@ -15,6 +15,7 @@ import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { dnsName } from '../names.js';
+import { ruleOfListener } from '../rule.js';
 import { type CellAction, type Decision, type GateState, type Observed, attemptId, backgroundRunNamed, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
@@ -399,8 +400,25 @@ function createRule(ctx: Ctx): Decision {
     ctx.obs,
   );
   const action: CellAction = { kind: 'CreateRule', priority: rulePriority(rule), conditions: ruleConditions(rule), weights };
-  const message = ctx.prev.ruleArn ? `listener rule was missing; recreating it with ${version} at 100%` : `creating the listener rule with ${version} at 100%`;
-  return { status, action, events: [{ type: ctx.prev.ruleArn ? 'Warning' : 'Normal', reason: 'RuleCreated', message }], requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true };
+  return { status, action, events: [ruleCreatedEvent(ctx, version)], requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true };
+}
+
+/**
+ * Why a rule is created: the Cell's first, one that went missing, or one on a new listener. A rule on the
+ * previous listener is left as it is (deleting it could cut traffic still sent to that load balancer),
+ * so the Event names it and its last weights: nothing else will remember it.
+ */
+function ruleCreatedEvent(ctx: Ctx, version: string): EventInput {
+  const before = ctx.prev.ruleArn;
+  if (!before) return { type: 'Normal', reason: 'RuleCreated', message: `creating the listener rule with ${version} at 100%` };
+  const listener = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN ?? '';
+  if (ruleOfListener(before, listener)) return { type: 'Warning', reason: 'RuleCreated', message: `listener rule was missing; recreating it with ${version} at 100%` };
+  const last = (ctx.prev.targetGroups ?? []).map((t) => `${t.name} ${t.weight}%`).join(', ');
+  return {
+    type: 'Warning',
+    reason: 'ListenerChanged',
+    message: `listenerARN changed: creating a rule on ${listener} with ${version} at 100%; the rule ${before} on the previous listener is left as it is${last ? ` (last written: ${last})` : ''} and okra no longer manages it: delete it once no traffic needs it`,
+  };
 }
 
 function waitingForTargets(ctx: Ctx): Decision {
