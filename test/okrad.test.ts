@@ -69,8 +69,11 @@ async function metrics(): Promise<string> {
 describe('okrad', () => {
   it('serves /healthz and /readyz, and holds the leader Lease', async () => {
     expect(await fetchStatus(`http://127.0.0.1:${port}/healthz`)).toBe(200);
-    const lease = await world.client.get<Lease>(LeaseType, 'okra-test', world.namespace);
-    expect(lease?.spec?.holderIdentity).toBeTruthy();
+    // Ready means synced, not leading (a standby replica is ready too): the Lease is taken right after.
+    await vi.waitFor(async () => {
+      const lease = await world.client.get<Lease>(LeaseType, 'okra-test', world.namespace);
+      expect(lease?.spec?.holderIdentity).toBeTruthy();
+    }, { timeout: 10_000, interval: 100 });
   });
 
   it('rolls a Cell through an analysis step with the builtin engine and reports it on /metrics', async () => {

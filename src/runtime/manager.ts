@@ -57,7 +57,10 @@ export class Manager {
     return controller;
   }
 
-  /** True once every informer has its first list and this process either leads or needs no lease. */
+  /**
+   * True once every informer has its first list, leading or not: a standby replica must be ready too, or
+   * a rolling update of two replicas would wait on it for ever (controller-runtime's readyz does the same).
+   */
   get ready(): boolean {
     return this.started && [...this.informers.values()].every((i) => i.hasSynced);
   }
