@@ -106,6 +106,21 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
   });
 
+  it('with its status lost and a new priority, moves the rule it tagged instead of creating a second one', async () => {
+    const f = await setup('eu-west-3');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    const ruleArn = (await f.status())?.ruleARN;
+
+    // A restore from a backup brings the object back without its status.
+    await client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace: f.namespace }, { status: null }, { subresource: 'status' });
+    await f.patchRule({ priority: 20 });
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false, priority: 20, moveOnly: true });
+    expect(await f.alb.weightsAt(10)).toBeUndefined();
+    expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
+    expect(await f.status()).toMatchObject({ phase: 'Synced', ruleARN: ruleArn });
+  });
+
   it('reports a failed AWS write as Ready=False ActionFailed with the AWS message and one Warning, and rethrows', async () => {
     const f = await setup('eu-north-1');
     await f.create(10, [70, 30]);

@@ -306,6 +306,23 @@ describe('deleting a Cell', () => {
     expect(await w.weights()).toEqual({ blue: 100 });
   });
 
+  it('created again at another priority, moves the rule it left instead of making a second one', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    const first = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    await w.client.delete(CellType, { name: 'web', namespace: w.namespace });
+    await gone(w, 'web');
+
+    // Its status is gone with it, as after a restore from a backup; the rule it tagged is still there.
+    await w.cell('web', { ...canary3, priority: 20 });
+    const again = await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.ruleArn !== undefined);
+    expect(again.ruleArn).toBe(first.ruleArn);
+    await vi.waitFor(async () => { expect(await w.weights(20)).toEqual({ blue: 100 }); });
+    expect(await w.weights(10)).toBeUndefined();
+  });
+
   it('with cleanupOnDelete deletes its rule first, and keeps the Cell (and the rule) while AWS cannot be read', async () => {
     const w = await world();
     await w.targetGroup('blue', '1.0.0');

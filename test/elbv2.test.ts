@@ -71,6 +71,19 @@ describe('SdkListenerRules.getRule, batched', () => {
   });
 });
 
+describe('SdkListenerRules.findRuleByTag', () => {
+  it('finds the rule carrying a tag on any page, past the 20 ARNs one DescribeTags call takes', async () => {
+    const { alb, rules, a } = await setup({ rules: 0, pageSize: 5 });
+    const make = (priority: number, tags: Record<string, string>) =>
+      rules.createRule({ listenerArn: alb.listenerArn, priority, conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`p${priority}.example.com`] } }], weights: [{ arn: a, weight: 100 }], tags });
+    for (let priority = 1; priority <= 21; priority++) await make(priority, { 'okra.mumo.co/owner': `Cell/prod/other-${priority}` });
+    const mine = await make(22, { 'okra.mumo.co/owner': 'Cell/prod/web' });
+
+    expect((await rules.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/web'))?.arn).toBe(mine);
+    expect(await rules.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/nobody')).toBeUndefined();
+  });
+});
+
 describe('SdkListenerRules.modifyRule', () => {
   it('keeps an authenticate-oidc action before the forward across a weight write', async () => {
     const { alb, rules, a, b } = await setup({ rules: 0 });

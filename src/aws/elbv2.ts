@@ -50,6 +50,8 @@ export interface ListenerRulesPort {
   findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined>;
   /** Tags of a rule (to decide ownership). */
   ruleTags(ruleArn: string): Promise<Record<string, string>>;
+  /** The rule on a listener (all pages) carrying a tag with this value, the first by priority, or undefined. */
+  findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined>;
   /** Creates a rule with a weighted forward action and tags; returns its ARN. */
   createRule(input: { listenerArn: string; priority: number; conditions: readonly RuleCondition[]; weights: readonly ForwardWeight[]; tags: Record<string, string> }): Promise<string>;
   /**
@@ -176,6 +178,9 @@ function refusesBatch(err: unknown): boolean {
 /** Rule ARNs per batched DescribeRules call. */
 export const MAX_RULES_PER_DESCRIBE = 20;
 
+/** Resource ARNs ELBv2 accepts in one DescribeTags call. */
+const MAX_ARNS_PER_DESCRIBE_TAGS = 20;
+
 /** Batched DescribeRules calls running at once; more reads wait and join the next call. */
 export const MAX_DESCRIBES_IN_FLIGHT = 2;
 
@@ -240,6 +245,30 @@ export class SdkListenerRules implements ListenerRulesPort {
   async ruleTags(ruleArn: string): Promise<Record<string, string>> {
     const { TagDescriptions } = await this.client.send(new DescribeTagsCommand({ ResourceArns: [ruleArn] }));
     return Object.fromEntries((TagDescriptions?.[0]?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  }
+
+  async findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined> {
+    const rules = (await this.listenerRules(listenerArn)).filter((r) => r.IsDefault !== true).sort((a, b) => Number(a.Priority) - Number(b.Priority));
+    for (let i = 0; i < rules.length; i += MAX_ARNS_PER_DESCRIBE_TAGS) {
+      const chunk = rules.slice(i, i + MAX_ARNS_PER_DESCRIBE_TAGS);
+      const { TagDescriptions } = await this.client.send(new DescribeTagsCommand({ ResourceArns: chunk.map((r) => r.RuleArn ?? '') }));
+      const tagged = new Set((TagDescriptions ?? []).filter((d) => d.Tags?.some((t) => t.Key === key && t.Value === value)).map((d) => d.ResourceArn));
+      const rule = chunk.find((r) => tagged.has(r.RuleArn));
+      if (rule) return toState(rule);
+    }
+    return undefined;
+  }
+
+  /** Every rule of a listener, all pages. */
+  private async listenerRules(listenerArn: string): Promise<Rule[]> {
+    const rules: Rule[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: this.pageSize, ...(marker ? { Marker: marker } : {}) }));
+      rules.push(...(page.Rules ?? []));
+      marker = page.NextMarker;
+    } while (marker);
+    return rules;
   }
 
   async createRule(input: { listenerArn: string; priority: number; conditions: readonly RuleCondition[]; weights: readonly ForwardWeight[]; tags: Record<string, string> }): Promise<string> {

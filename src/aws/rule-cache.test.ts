@@ -12,6 +12,7 @@ function fakeRules() {
       return Promise.resolve(rule);
     },
     findRuleByPriority: () => Promise.resolve(rule),
+    findRuleByTag: () => Promise.resolve(undefined),
     ruleTags: () => Promise.resolve({}),
     createRule: () => Promise.resolve('r'),
     modifyRule: () => Promise.resolve(),

@@ -85,6 +85,13 @@ export class CachingListenerRules implements ListenerRulesPort {
     return this.inner.ruleTags(ruleArn);
   }
 
+  async findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined> {
+    const started = this.stamps;
+    const rule = await this.inner.findRuleByTag(listenerArn, key, value);
+    if (rule) this.store(rule, started);
+    return rule;
+  }
+
   async createRule(input: { listenerArn: string; priority: number; conditions: readonly RuleCondition[]; weights: readonly ForwardWeight[]; tags: Record<string, string> }): Promise<string> {
     return this.inner.createRule(input);
   }

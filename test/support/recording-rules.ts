@@ -11,7 +11,7 @@ export class RecordingRules implements ListenerRulesPort {
   /** ModifyRule calls to fail, as AWS would fail them (throttling, an outage): the first whose weights match fails once. */
   readonly failModify: { when: (weights: readonly ForwardWeight[]) => boolean; error: Error }[] = [];
 
-  /** While set, every rule read (getRule, findRuleByPriority) throws it, as AWS in an outage would. */
+  /** While set, every rule read (getRule, findRuleByPriority, findRuleByTag) throws it, as AWS in an outage would. */
   failReads: Error | undefined;
 
   constructor(private readonly inner: ListenerRulesPort) {}
@@ -24,6 +24,11 @@ export class RecordingRules implements ListenerRulesPort {
   async findRuleByPriority(listenerArn: string, priority: number): Promise<ListenerRuleState | undefined> {
     this.read();
     return this.inner.findRuleByPriority(listenerArn, priority);
+  }
+
+  async findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined> {
+    this.read();
+    return this.inner.findRuleByTag(listenerArn, key, value);
   }
 
   private read(): void {

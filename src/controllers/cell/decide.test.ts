@@ -146,6 +146,13 @@ describe('decide: bootstrap and steady state', () => {
     expect(reasons(d)).toEqual(['RolloutCompleted']);
   });
 
+  it('records the ARN of a rule found as ours without one in status (adopted, or status lost), even with nothing to write', () => {
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', phase: 'Completed' as const, ...verified({ a: 100 }) };
+    const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));
+    expect(d.action).toBeUndefined();
+    expect(d.status.ruleArn).toBe(RULE);
+  });
+
   it('writes nothing when the rule already matches (an idle pass)', () => {
     const prev = decide(observe({ cell: cell(), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) })).status;
     const d = decide(observe({ cell: cell({}, prev), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));

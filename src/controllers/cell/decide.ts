@@ -50,7 +50,15 @@ interface Ctx {
 /** Decides the next status and at most one action. */
 export function decide(obs: Observed): Decision {
   const decision = route(obs);
-  return { ...decision, status: withCanaryWeight(decision.status) };
+  return { ...decision, status: withRuleArn(withCanaryWeight(decision.status), obs) };
+}
+
+/**
+ * ruleArn: the rule found as ours, also when it was found by priority or by tag (adopted, or status lost),
+ * so later passes read it by ARN instead of searching the listener again.
+ */
+function withRuleArn(status: CellStatus, obs: Observed): CellStatus {
+  return obs.rule.kind === 'owned' && status.ruleArn !== obs.rule.rule.arn ? { ...status, ruleArn: obs.rule.rule.arn } : status;
 }
 
 /** canaryWeight: the share of the desired version in the last verified weights. */
