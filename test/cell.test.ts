@@ -114,7 +114,7 @@ describe('Cell rollouts', () => {
     const changed = w.events.memory.events.filter((e) => e.object === 'Cell/web' && e.reason === 'ListenerChanged');
     expect(changed).toHaveLength(1);
     expect(changed[0]).toMatchObject({ type: 'Warning' });
-    expect(changed[0]?.message).toContain(`the rule ${before.ruleArn ?? ''} on the previous listener is left as it is (last written: blue 80%, green 20%)`);
+    expect(changed[0]?.message).toContain(`the rule ${before.ruleArn ?? ''} on the previous listener is left as it is (last verified: blue 80%, green 20%)`);
   });
 
   it('rolls back at once when spec.version goes below the stable version', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { actionsWithForward, forwardAction, readRuleBatch, type DescribeRulesPage } from './elbv2.js';
+import { RuleNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { actionsWithForward, forwardAction, readRuleBatch, readTagsBatch, type DescribeRulesPage, type DescribeTagsCall } from './elbv2.js';
 
 const WEIGHTS = [{ arn: 'tg-a', weight: 30 }, { arn: 'tg-b', weight: 70 }];
 
@@ -79,5 +80,31 @@ describe('readRuleBatch', () => {
   it('fails the whole batch on an error that is not about its ARNs (throttling)', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
     await expect(readRuleBatch(() => Promise.reject(throttled), noSingleReads, ['r1', 'r2'])).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('readTagsBatch', () => {
+  const gone = () => new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} });
+  /** DescribeTags as AWS answers it: refused as a whole when any ARN is gone. */
+  const describeTags = (existing: Record<string, Record<string, string>>): DescribeTagsCall => (arns) => {
+    if (arns.some((a) => !(a in existing))) return Promise.reject(gone());
+    return Promise.resolve(arns.map((a) => ({ ResourceArn: a, Tags: Object.entries(existing[a] ?? {}).map(([Key, Value]) => ({ Key, Value })) })));
+  };
+
+  it('reads the tags of several rules in one call', async () => {
+    const calls: string[][] = [];
+    const tags = await readTagsBatch((arns) => { calls.push([...arns]); return describeTags({ r1: { owner: 'a' }, r2: { owner: 'b' } })(arns); }, ['r1', 'r2']);
+    expect(calls).toEqual([['r1', 'r2']]);
+    expect(tags).toEqual(new Map([['r1', { owner: 'a' }], ['r2', { owner: 'b' }]]));
+  });
+
+  it('when one rule was deleted meanwhile, reads the others one by one and leaves the gone one out', async () => {
+    const tags = await readTagsBatch(describeTags({ r1: { owner: 'a' }, r3: { owner: 'me' } }), ['r1', 'r2', 'r3']);
+    expect(tags).toEqual(new Map([['r1', { owner: 'a' }], ['r3', { owner: 'me' }]]));
+  });
+
+  it('fails on an error that is not about its ARNs (throttling)', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    await expect(readTagsBatch(() => Promise.reject(throttled), ['r1', 'r2'])).rejects.toThrow('Rate exceeded');
   });
 });

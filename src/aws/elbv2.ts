@@ -16,6 +16,7 @@ import {
   type DescribeRulesCommandOutput,
   type Rule,
   type RuleCondition,
+  type TagDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { KeyBatcher } from './batcher.js';
 import { sdkConfig, type AwsSettings } from './config.js';
@@ -178,10 +179,36 @@ function refusesBatch(err: unknown): boolean {
 /** Rule ARNs per batched DescribeRules call. */
 export const MAX_RULES_PER_DESCRIBE = 20;
 
+/** One DescribeTags call. */
+export type DescribeTagsCall = (ruleArns: readonly string[]) => Promise<readonly TagDescription[]>;
+
+/**
+ * Tags of several rules in one DescribeTags call. AWS refuses the whole call when one of them was deleted
+ * meanwhile (another object's rule, say); then each is asked on its own and a gone one is left out, so
+ * that deletion is never taken for a statement about the rule looked for.
+ */
+export async function readTagsBatch(describe: DescribeTagsCall, ruleArns: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const read = async (arns: readonly string[]) => (await describe(arns)).map((d) => [d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']))] as const);
+  try {
+    return new Map(await read(ruleArns));
+  } catch (err) {
+    if (!(err instanceof RuleNotFoundException)) throw err;
+    const each = await Promise.all(
+      ruleArns.map((arn) =>
+        read([arn]).catch((e: unknown) => {
+          if (e instanceof RuleNotFoundException) return [];
+          throw e;
+        }),
+      ),
+    );
+    return new Map(each.flat());
+  }
+}
+
 /** Resource ARNs ELBv2 accepts in one DescribeTags call. */
 const MAX_ARNS_PER_DESCRIBE_TAGS = 20;
 
-/** Batched DescribeRules calls running at once; more reads wait and join the next call. */
+/** Batched DescribeRules calls running at once, per batcher; more reads wait and join the next call. */
 export const MAX_DESCRIBES_IN_FLIGHT = 2;
 
 /** Options of the SDK adapter. */
@@ -191,19 +218,23 @@ export interface SdkListenerRulesOptions {
 }
 
 /**
- * ListenerRulesPort over the AWS SDK. Rule reads (getRule, and the describe before each weight write)
- * that fall due together go out as one DescribeRules call (see KeyBatcher): ELBv2 throttles Describe
- * calls per account, and when many Cells move at once, fewer calls is what keeps each of them fast.
+ * ListenerRulesPort over the AWS SDK. Rule reads that fall due together (getRule calls; apart from them,
+ * the describes before weight writes) go out as one DescribeRules call (see KeyBatcher): ELBv2 throttles
+ * Describe calls per account, and when many Cells move at once, fewer calls is what keeps each fast.
  */
 export class SdkListenerRules implements ListenerRulesPort {
   private readonly client: ElasticLoadBalancingV2Client;
   private readonly pageSize: number;
   private readonly reads: KeyBatcher<Rule | undefined>;
+  /** The describes before writes, batched apart: slow reads (a resync slice, throttling) never hold up a write, an abort's included. */
+  private readonly describesBeforeWrites: KeyBatcher<Rule | undefined>;
 
   constructor(settings: AwsSettings, observer?: AwsCallObserver, options: SdkListenerRulesOptions = {}) {
     this.client = instrument(new ElasticLoadBalancingV2Client(sdkConfig(settings)), 'elbv2', observer);
     this.pageSize = options.pageSize ?? 400;
-    this.reads = new KeyBatcher((arns) => this.describeRules(arns), { maxKeysPerCall: MAX_RULES_PER_DESCRIBE, maxCallsInFlight: MAX_DESCRIBES_IN_FLIGHT });
+    const batching = { maxKeysPerCall: MAX_RULES_PER_DESCRIBE, maxCallsInFlight: MAX_DESCRIBES_IN_FLIGHT };
+    this.reads = new KeyBatcher((arns) => this.describeRules(arns), batching);
+    this.describesBeforeWrites = new KeyBatcher((arns) => this.describeRules(arns), batching);
   }
 
   /** The rule as AWS describes it now (a describe that starts after this call), or undefined when it is gone. */
@@ -248,15 +279,20 @@ export class SdkListenerRules implements ListenerRulesPort {
   }
 
   async findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined> {
-    const rules = (await this.listenerRules(listenerArn)).filter((r) => r.IsDefault !== true).sort((a, b) => Number(a.Priority) - Number(b.Priority));
+    const rules = (await this.listenerRules(listenerArn)).map(toState).filter((r): r is ListenerRuleState & { priority: number } => r.priority !== 'default');
+    rules.sort((a, b) => a.priority - b.priority);
     for (let i = 0; i < rules.length; i += MAX_ARNS_PER_DESCRIBE_TAGS) {
       const chunk = rules.slice(i, i + MAX_ARNS_PER_DESCRIBE_TAGS);
-      const { TagDescriptions } = await this.client.send(new DescribeTagsCommand({ ResourceArns: chunk.map((r) => r.RuleArn ?? '') }));
-      const tagged = new Set((TagDescriptions ?? []).filter((d) => d.Tags?.some((t) => t.Key === key && t.Value === value)).map((d) => d.ResourceArn));
-      const rule = chunk.find((r) => tagged.has(r.RuleArn));
-      if (rule) return toState(rule);
+      const tags = await this.tagsOf(chunk.map((r) => r.arn));
+      const rule = chunk.find((r) => tags.get(r.arn)?.[key] === value);
+      if (rule) return rule;
     }
     return undefined;
+  }
+
+  /** Tags of several rules (see readTagsBatch). */
+  private tagsOf(ruleArns: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    return readTagsBatch(async (arns) => (await this.client.send(new DescribeTagsCommand({ ResourceArns: [...arns] }))).TagDescriptions ?? [], ruleArns);
   }
 
   /** Every rule of a listener, all pages. */
@@ -288,8 +324,8 @@ export class SdkListenerRules implements ListenerRulesPort {
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
     // Described right before the write (never from a cache), so an action added by hand since our last
-    // read is kept too; the describe may share a call with other rules' reads.
-    const current = await this.reads.load(ruleArn);
+    // read is kept too; the describe may share a call with other writes' describes.
+    const current = await this.describesBeforeWrites.load(ruleArn);
     if (!current) throw new RuleNotFoundException({ message: `listener rule ${ruleArn} not found`, $metadata: {} });
     await this.client.send(
       new ModifyRuleCommand({

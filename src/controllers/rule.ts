@@ -1,6 +1,6 @@
 // Finding the listener rule an object owns, shared by the Cell and the ALB config controllers: by the
 // ARN recorded in status (one DescribeRules call), else by priority, where the ownership tag decides
-// whether the rule is ours, else (only before creating one) by our tag anywhere on the listener. A rule
+// whether the rule is ours; right before creating one, by our tag anywhere on the listener. A rule
 // without our tag is never modified unless the object explicitly adopts it.
 import type { ListenerRulesPort, ListenerRuleState } from '../aws/elbv2.js';
 import { OWNER_TAG } from './listener.js';
@@ -37,19 +37,18 @@ export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery):
     if (rule) return { kind: 'owned', rule };
   }
   const found = await rules.findRuleByPriority(query.listenerArn, query.priority);
-  if (!found) return ownedElsewhere(rules, query);
+  if (!found) return { kind: 'absent' };
   const owner = (await rules.ruleTags(found.arn))[OWNER_TAG];
   if (owner === query.owner || (owner === undefined && query.adopt === true)) return { kind: 'owned', rule: found };
   return { kind: 'foreign', arn: found.arn, owner };
 }
 
 /**
- * Nothing at the priority and no known ARN on this listener (status lost, say restored from a backup or
- * the object deleted and created again, while the priority changed): a rule we tagged may still sit at
- * the old priority. It is ours to move; creating a second one beside it would leave the old one
- * forwarding, ahead of ours when its priority is lower.
+ * A rule we tagged anywhere on the listener, asked only right before creating one (it reads every rule's
+ * tags): with the status lost (restored from a backup, or the object deleted and created again) while the
+ * priority changed, or on a listener used before, our rule may sit at another priority. It is ours to
+ * move; creating a second one beside it would leave it forwarding, ahead of ours when its priority is lower.
  */
-async function ownedElsewhere(rules: ListenerRulesPort, query: RuleQuery): Promise<RuleLookup> {
-  const rule = await rules.findRuleByTag(query.listenerArn, OWNER_TAG, query.owner);
-  return rule ? { kind: 'owned', rule } : { kind: 'absent' };
+export async function findTaggedRule(rules: ListenerRulesPort, query: Pick<RuleQuery, 'listenerArn' | 'owner'>): Promise<ListenerRuleState | undefined> {
+  return rules.findRuleByTag(query.listenerArn, OWNER_TAG, query.owner);
 }

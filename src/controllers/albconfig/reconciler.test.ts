@@ -25,6 +25,9 @@ describe('planAlbConfig', () => {
     ['conditions drifted', live({ conditions: [] }), undefined, { kind: 'modify', conditions: true }],
     ['spec priority changed (rule still at 10)', live({ priority: 10 }), undefined, { kind: 'modify', conditions: false, priority: 20, moveOnly: true }],
     ['moved by hand and weights drifted', live({ priority: 30, weights: [{ arn: tg('b'), weight: 1 }] }), undefined, { kind: 'modify', conditions: false, priority: 20 }],
+    // Conditions rewritten at priority 10 could take requests meant for the rules before 20: move first.
+    ['priority and conditions changed: moved first, conditions on a later pass', live({ priority: 10, conditions: [] }), undefined, { kind: 'modify', conditions: false, priority: 20, moveOnly: true }],
+    ['priority, conditions and weights changed: weights and move first', live({ priority: 10, conditions: [], weights: [] }), undefined, { kind: 'modify', conditions: false, priority: 20 }],
     ['target priority held by a foreign rule', live({ priority: 10 }), { arn: OTHER, owner: 'Cell/prod/web' }, { kind: 'conflict', arn: OTHER, owner: 'Cell/prod/web', priorityInUse: true }],
     ['target priority held by an untagged rule, weights drifted too', live({ priority: 10, weights: [] }), { arn: OTHER }, { kind: 'conflict', arn: OTHER, owner: undefined, priorityInUse: true }],
     ['a holder is ignored when no move is pending', live(), { arn: OTHER }, { kind: 'none' }],

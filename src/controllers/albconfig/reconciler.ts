@@ -16,7 +16,7 @@ import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
-import { findOwnedRule, type RuleLookup } from '../rule.js';
+import { findOwnedRule, findTaggedRule, type RuleLookup } from '../rule.js';
 
 /** What the controller talks to. */
 export interface AlbConfigDeps {
@@ -71,11 +71,13 @@ export function planAlbConfig(spec: Spec, lookup: RuleLookup, holder?: PriorityH
   // ALB would refuse the move anyway; saying so before any write keeps the rule exactly as it was.
   if (priority !== undefined && holder && holder.arn !== lookup.rule.arn) return { kind: 'conflict', arn: holder.arn, owner: holder.owner, priorityInUse: true };
   const move = priority === undefined ? {} : { priority };
-  const conditionsOk = sameConditions(lookup.rule.conditions, ruleConditions(spec.listener?.rule));
-  if (conditionsOk && sameWeights(lookup.rule.weights, specWeights(spec))) {
+  // Conditions are rewritten only at the spec's priority: rewritten first at another, lower one, the rule
+  // could take requests meant for the rules in between. A pending move goes first; they follow.
+  const conditions = priority === undefined && !sameConditions(lookup.rule.conditions, ruleConditions(spec.listener?.rule));
+  if (!conditions && sameWeights(lookup.rule.weights, specWeights(spec))) {
     return priority === undefined ? { kind: 'none' } : { kind: 'modify', conditions: false, ...move, moveOnly: true };
   }
-  return { kind: 'modify', conditions: !conditionsOk, ...move };
+  return { kind: 'modify', conditions, ...move };
 }
 
 function specWeights(spec: Spec): { arn: string; weight: number }[] {
@@ -94,7 +96,7 @@ export async function reconcileAlbConfig(
   const problem = parsed.success ? albConfigProblem(parsed.data.spec) : zodProblem(parsed.error.issues);
   if (problem || !parsed.success) return rejectSpec(deps, { type, obj: raw, message: problem ?? 'invalid', now: deps.clock.now() });
   const config = parsed.data;
-  const lookup = await observeRule(deps.rules, config, req.resync === true);
+  const lookup = await withTaggedRule(deps.rules, config, await observeRule(deps.rules, config, req.resync === true));
   const action = planAlbConfig(config.spec, lookup, await priorityHolder(deps.rules, config, lookup));
   if (deps.dryRun) return { action };
   const ruleArn = await apply(deps, config, action, lookup);
@@ -109,10 +111,21 @@ function observeRule(rules: ListenerRulesPort, config: AWSApplicationLoadBalance
     listenerArn: config.spec.listenerARN,
     priority: rulePriority(config.spec.listener?.rule),
     knownArn: config.status?.ruleARN,
-    owner: ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name),
+    owner: albConfigOwner(config),
     adopt: config.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
     fresh: resync,
   });
+}
+
+/** No rule at the priority means a create: look for one we tagged elsewhere on the listener first (see findTaggedRule). */
+async function withTaggedRule(rules: ListenerRulesPort, config: AWSApplicationLoadBalancerConfig, lookup: RuleLookup): Promise<RuleLookup> {
+  if (lookup.kind !== 'absent') return lookup;
+  const tagged = await findTaggedRule(rules, { listenerArn: config.spec.listenerARN, owner: albConfigOwner(config) });
+  return tagged ? { kind: 'owned', rule: tagged } : lookup;
+}
+
+function albConfigOwner(config: AWSApplicationLoadBalancerConfig): string {
+  return ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name);
 }
 
 /** The rule holding the priority our rule must move to, read only when a move is pending. */
@@ -145,7 +158,7 @@ async function perform(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerCo
       priority: rulePriority(rule),
       conditions: ruleConditions(rule),
       weights: specWeights(config.spec),
-      tags: { [OWNER_TAG]: ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name) },
+      tags: { [OWNER_TAG]: albConfigOwner(config) },
     });
   }
   if (lookup.kind !== 'owned') return undefined;

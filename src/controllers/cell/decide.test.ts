@@ -111,25 +111,40 @@ describe('decide: bootstrap and steady state', () => {
     expect(weightsOf(d)).toEqual({ a: 33, b: 33, c: 34 });
   });
 
+  const leftBehind = `listenerARN changed to ${LISTENER}: the rule ${OTHER_LISTENER_RULE} on the previous listener is left as it is (last verified: a 80%, b 20%) and okra no longer manages it; delete it once no traffic needs it`;
+  const midRollout = (ruleArn: string): CellStatus => ({ stableVersion: '1.0.0', desiredVersion: '2.0.0', phase: 'Progressing', currentStepIndex: 0, ruleArn, ...verified({ a: 80, b: 20 }) });
+
   it.each([
-    { when: 'the Cell has no rule yet', ruleArn: undefined, event: { type: 'Normal', reason: 'RuleCreated', message: 'creating the listener rule with 1.0.0 at 100%' } },
-    { when: 'its rule on the listener went missing', ruleArn: RULE, event: { type: 'Warning', reason: 'RuleCreated', message: 'listener rule was missing; recreating it with 1.0.0 at 100%' } },
+    { when: 'the Cell has no rule yet', status: undefined, events: [{ type: 'Normal', reason: 'RuleCreated', message: 'creating the listener rule with 1.0.0 at 100%' }] },
+    { when: 'its rule on the listener went missing', status: midRollout(RULE), events: [{ type: 'Warning', reason: 'RuleCreated', message: 'listener rule was missing; recreating it with 1.0.0 at 100%' }] },
     {
       when: 'listenerARN changed, naming the rule left on the previous listener and its last weights',
-      ruleArn: OTHER_LISTENER_RULE,
-      event: {
-        type: 'Warning',
-        reason: 'ListenerChanged',
-        message: `listenerARN changed: creating a rule on ${LISTENER} with 1.0.0 at 100%; the rule ${OTHER_LISTENER_RULE} on the previous listener is left as it is (last written: a 80%, b 20%) and okra no longer manages it: delete it once no traffic needs it`,
-      },
+      status: midRollout(OTHER_LISTENER_RULE),
+      events: [{ type: 'Normal', reason: 'RuleCreated', message: 'creating the listener rule with 1.0.0 at 100%' }, { type: 'Warning', reason: 'ListenerChanged', message: leftBehind }],
     },
-  ])('creates the rule on stable and says why, when $when', ({ ruleArn, event }) => {
-    const status = ruleArn ? { stableVersion: '1.0.0', desiredVersion: '2.0.0', phase: 'Progressing' as const, currentStepIndex: 0, ruleArn, ...verified({ a: 80, b: 20 }) } : undefined;
-    const tgs = ruleArn ? [tg('a', '1.0.0'), tg('b', '2.0.0')] : [tg('a', '1.0.0')];
+  ])('creates the rule on stable and says why, when $when', ({ status, events }) => {
+    const tgs = status ? [tg('a', '1.0.0'), tg('b', '2.0.0')] : [tg('a', '1.0.0')];
     const d = decide(observe({ cell: cell({}, status), tgs, rule: 'absent' }));
     expect(d.action).toMatchObject({ kind: 'CreateRule', priority: 10 });
     expect(weightsOf(d)).toEqual({ a: 100 });
-    expect(d.events).toEqual([event]);
+    expect(d.events).toEqual(events);
+  });
+
+  it('names the rule left on the previous listener also when the new listener already holds its rule', () => {
+    const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, midRollout(OTHER_LISTENER_RULE)), tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ a: 80, b: 20 }) }));
+    expect(d.status.ruleArn).toBe(RULE);
+    expect(d.events.filter((e) => e.reason === 'ListenerChanged')).toEqual([{ type: 'Warning', reason: 'ListenerChanged', message: leftBehind }]);
+    const next = decide(observe({ cell: cell({ updateStrategy: steps3 }, d.status), tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ a: 80, b: 20 }) }));
+    expect(reasons(next)).not.toContain('ListenerChanged');
+  });
+
+  it('moves a rule found at another priority before it rewrites its conditions there', () => {
+    const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', phase: 'Completed' as const, ruleArn: RULE, ...verified({ a: 100 }) };
+    const elsewhere = liveRule({ a: 100 }, [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/old'] } }], 5);
+    const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0')], rule: elsewhere }));
+    expect(d.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
+    const moved = decide(observe({ cell: cell({}, d.status), tgs: [tg('a', '1.0.0')], rule: { ...elsewhere, priority: 10 } }));
+    expect(moved.action).toMatchObject({ kind: 'SetWeights', conditions: ruleConditions(ruleSpec) });
   });
 
   it('does not create the rule before `replicas` target groups of the version exist', () => {

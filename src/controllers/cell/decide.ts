@@ -50,7 +50,7 @@ interface Ctx {
 /** Decides the next status and at most one action. */
 export function decide(obs: Observed): Decision {
   const decision = route(obs);
-  return { ...decision, status: withRuleArn(withCanaryWeight(decision.status), obs) };
+  return { ...decision, status: withRuleArn(withCanaryWeight(decision.status), obs), events: [...decision.events, ...listenerChangedEvents(obs, decision)] };
 }
 
 /**
@@ -201,7 +201,7 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const conditions = ruleConditions(rule);
   const verified = { ...status, pendingWeights: undefined, targetGroups: weightsStatus(ctx, live.weights) };
   const shown = withPhase(verified, pending.phase, phaseContext(ctx.obs));
-  const conditionsOk = sameConditions(live.conditions, conditions);
+  const conditionsOk = conditionsWait(live, rulePriority(rule)) || sameConditions(live.conditions, conditions);
   // Weights first: a priority move that keeps failing must never hold up a rollback or a drift repair.
   if (conditionsOk && settledAt(ctx, live.weights, desired)) return atPriority(live, rulePriority(rule), verified, shown);
   const refused = refusedWrite(ctx, desired, verified, pending);
@@ -213,6 +213,14 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const events = [...(pending.events ?? []), ...driftEvents(ctx, desired, conditionsOk)];
   const next = { ...shown, pendingWeights: { targetGroups: desired.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } };
   return { done: false, decision: { status: next, action, events, requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true } };
+}
+
+/**
+ * Conditions are rewritten only at the spec's priority: rewritten first at another, lower one, the rule
+ * could take requests meant for the rules in between. A pending move goes first; they follow.
+ */
+function conditionsWait(live: NonNullable<Ctx['live']>, priority: number): boolean {
+  return typeof live.priority === 'number' && live.priority !== priority;
 }
 
 /** Done once the rule with the right weights also sits at the spec's priority; else the move. */
@@ -411,22 +419,27 @@ function createRule(ctx: Ctx): Decision {
   return { status, action, events: [ruleCreatedEvent(ctx, version)], requeueAfterMs: READ_BACK_DELAY_MS, requeueLowPriority: true };
 }
 
-/**
- * Why a rule is created: the Cell's first, one that went missing, or one on a new listener. A rule on the
- * previous listener is left as it is (deleting it could cut traffic still sent to that load balancer),
- * so the Event names it and its last weights: nothing else will remember it.
- */
+/** Why a rule is created: the Cell's first, one that went missing, or the first on a new listener. */
 function ruleCreatedEvent(ctx: Ctx, version: string): EventInput {
   const before = ctx.prev.ruleArn;
-  if (!before) return { type: 'Normal', reason: 'RuleCreated', message: `creating the listener rule with ${version} at 100%` };
   const listener = ctx.obs.cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN ?? '';
-  if (ruleOfListener(before, listener)) return { type: 'Warning', reason: 'RuleCreated', message: `listener rule was missing; recreating it with ${version} at 100%` };
-  const last = (ctx.prev.targetGroups ?? []).map((t) => `${t.name} ${t.weight}%`).join(', ');
-  return {
-    type: 'Warning',
-    reason: 'ListenerChanged',
-    message: `listenerARN changed: creating a rule on ${listener} with ${version} at 100%; the rule ${before} on the previous listener is left as it is${last ? ` (last written: ${last})` : ''} and okra no longer manages it: delete it once no traffic needs it`,
-  };
+  if (before && ruleOfListener(before, listener)) return { type: 'Warning', reason: 'RuleCreated', message: `listener rule was missing; recreating it with ${version} at 100%` };
+  return { type: 'Normal', reason: 'RuleCreated', message: `creating the listener rule with ${version} at 100%` };
+}
+
+/**
+ * The Cell's rule is now one on a new listener (created, or found there): the rule on the previous
+ * listener is left as it is, since deleting it could cut traffic still sent to that load balancer. Its
+ * ARN leaves status with this pass, so the Event names it and its last verified weights.
+ */
+function listenerChangedEvents(obs: Observed, decision: Decision): EventInput[] {
+  const before = previousStatus(obs.cell);
+  const listener = obs.cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN ?? '';
+  if (!before.ruleArn || !listener || ruleOfListener(before.ruleArn, listener)) return [];
+  if (obs.rule.kind !== 'owned' && decision.action?.kind !== 'CreateRule') return [];
+  const last = (before.targetGroups ?? []).map((t) => `${t.name} ${t.weight}%`).join(', ');
+  const message = `listenerARN changed to ${listener}: the rule ${before.ruleArn} on the previous listener is left as it is${last ? ` (last verified: ${last})` : ''} and okra no longer manages it; delete it once no traffic needs it`;
+  return [{ type: 'Warning', reason: 'ListenerChanged', message }];
 }
 
 function waitingForTargets(ctx: Ctx): Decision {

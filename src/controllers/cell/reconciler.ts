@@ -17,7 +17,7 @@ import { createMergePatch, metaTime, patchStatusIfChanged } from '../../runtime/
 import type { OwnWrites } from '../../runtime/own-writes.js';
 import { withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../listener.js';
-import { findOwnedRule } from '../rule.js';
+import { findOwnedRule, findTaggedRule } from '../rule.js';
 import { decide } from './decide.js';
 import type { GatePort } from './gates.js';
 import { type CellAction, type Decision, type Observed, type RuleObservation, gateKey } from './model.js';
@@ -65,7 +65,7 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   const cell = parsed.data;
   if (!deps.dryRun) await ensureFinalizer(deps, cell);
   const obs = await observe(deps, cell, req.resync === true);
-  const decision = decide(obs);
+  const decision = await decideWithTaggedRule(deps, cell, obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
   await report(deps, cell, status, decision.events);
@@ -130,10 +130,27 @@ export async function observeRule(deps: Pick<CellDeps, 'rules'>, cell: Cell, res
     listenerArn: alb.listenerARN,
     priority: rulePriority(alb.listener?.rule),
     knownArn: cell.status?.ruleArn,
-    owner: ownerTag('Cell', cell.metadata.namespace, cell.metadata.name),
+    owner: cellOwner(cell),
     adopt: cell.metadata.annotations?.[ADOPT_RULE_ANNOTATION] === 'true',
     fresh: resync || cell.status?.pendingWeights !== undefined,
   });
+}
+
+function cellOwner(cell: Cell): string {
+  return ownerTag('Cell', cell.metadata.namespace, cell.metadata.name);
+}
+
+/**
+ * Decides; when that means creating the rule, first looks for one this Cell tagged elsewhere on the
+ * listener (see findTaggedRule) and, if there is one, decides again with it as the Cell's rule, to move
+ * it. Only here: the search reads the tags of every rule on the listener.
+ */
+async function decideWithTaggedRule(deps: CellDeps, cell: Cell, obs: Observed): Promise<Decision> {
+  const decision = decide(obs);
+  const listenerArn = cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN;
+  if (decision.action?.kind !== 'CreateRule' || !listenerArn) return decision;
+  const tagged = await findTaggedRule(deps.rules, { listenerArn, owner: cellOwner(cell) }).catch((err: unknown) => ruleReadFailed(deps, cell, err));
+  return tagged ? decide({ ...obs, rule: { kind: 'owned', rule: tagged } }) : decision;
 }
 
 async function applyAction(deps: CellDeps, cell: Cell, decision: Decision): Promise<CellStatus> {
@@ -161,7 +178,7 @@ async function perform(deps: CellDeps, cell: Cell, action: CellAction, status: C
         priority: action.priority,
         conditions: action.conditions,
         weights: plain(action.weights),
-        tags: { [OWNER_TAG]: ownerTag('Cell', cell.metadata.namespace, cell.metadata.name) },
+        tags: { [OWNER_TAG]: cellOwner(cell) },
       });
       return { ...status, ruleArn };
     }
