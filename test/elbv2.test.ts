@@ -2,7 +2,7 @@
 // including a rule deleted in the meantime (AWS fails the whole call then, so the adapter falls back to
 // one call per rule); the cache in front of it reads the same way; weight writes made together describe
 // their rules in one call, and keep the actions a rule runs before its forward.
-import { DescribeRulesCommand, CreateRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AddTagsCommand, DescribeRulesCommand, CreateRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { SdkListenerRules, forwardAction, type ListenerRuleState } from '../src/aws/elbv2.js';
 import { CachingListenerRules } from '../src/aws/rule-cache.js';
@@ -72,15 +72,29 @@ describe('SdkListenerRules.getRule, batched', () => {
 });
 
 describe('SdkListenerRules.findRuleByTag', () => {
-  it('finds the rule carrying a tag on any page, past the 20 ARNs one DescribeTags call takes', async () => {
-    const { alb, rules, a } = await setup({ rules: 0, pageSize: 5 });
+  it('finds the rule carrying a tag on any page, past the 20 ARNs one DescribeTags call takes, and reads no tags twice', async () => {
+    const { alb, rules, a } = await setup({ rules: 0 });
     const make = (priority: number, tags: Record<string, string>) =>
       rules.createRule({ listenerArn: alb.listenerArn, priority, conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`p${priority}.example.com`] } }], weights: [{ arn: a, weight: 100 }], tags });
     for (let priority = 1; priority <= 21; priority++) await make(priority, { 'okra.mumo.co/owner': `Cell/prod/other-${priority}` });
     const mine = await make(22, { 'okra.mumo.co/owner': 'Cell/prod/web' });
+    // Another process (a restarted okrad) that has read no tags yet.
+    const calls: string[] = [];
+    const searcher = new SdkListenerRules(awsSettings('eu-north-1'), (call) => { calls.push(call.operation); }, { pageSize: 5 });
 
+    expect((await searcher.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/web'))?.arn).toBe(mine);
+    expect(calls.filter((c) => c === 'DescribeTags')).toHaveLength(3);
+    calls.length = 0;
+    expect(await searcher.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/nobody')).toBeUndefined();
+    expect(calls.filter((c) => c === 'DescribeTags')).toHaveLength(0);
+  });
+
+  it('confirms a match with a fresh read: a rule retagged by hand since is not taken', async () => {
+    const { alb, rules, a } = await setup({ rules: 0 });
+    const mine = await rules.createRule({ listenerArn: alb.listenerArn, priority: 3, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/x'] } }], weights: [{ arn: a, weight: 100 }], tags: { 'okra.mumo.co/owner': 'Cell/prod/web' } });
     expect((await rules.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/web'))?.arn).toBe(mine);
-    expect(await rules.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/nobody')).toBeUndefined();
+    await alb.elb.send(new AddTagsCommand({ ResourceArns: [mine], Tags: [{ Key: 'okra.mumo.co/owner', Value: 'Cell/prod/someone-else' }] }));
+    expect(await rules.findRuleByTag(alb.listenerArn, 'okra.mumo.co/owner', 'Cell/prod/web')).toBeUndefined();
   });
 });
 

@@ -228,6 +228,12 @@ export class SdkListenerRules implements ListenerRulesPort {
   private readonly reads: KeyBatcher<Rule | undefined>;
   /** The describes before writes, batched apart: slow reads (a resync slice, throttling) never hold up a write, an abort's included. */
   private readonly describesBeforeWrites: KeyBatcher<Rule | undefined>;
+  /**
+   * Tags findRuleByTag has read, by rule ARN. Only to skip rules already seen tagged for someone else: a
+   * rule retagged by hand since is missed (a second rule is made, as before the search existed), and a
+   * match is always read again.
+   */
+  private readonly knownTags = new Map<string, Record<string, string>>();
 
   constructor(settings: AwsSettings, observer?: AwsCallObserver, options: SdkListenerRulesOptions = {}) {
     this.client = instrument(new ElasticLoadBalancingV2Client(sdkConfig(settings)), 'elbv2', observer);
@@ -278,16 +284,30 @@ export class SdkListenerRules implements ListenerRulesPort {
     return Object.fromEntries((TagDescriptions?.[0]?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
   }
 
+  /**
+   * Tags already read are remembered per rule (see knownTags), so searches one after another (a fresh
+   * install creating many Cells' rules on one listener) read only the tags of rules they have not seen.
+   * The rule found is confirmed with a fresh read of its tags before it is returned.
+   */
   async findRuleByTag(listenerArn: string, key: string, value: string): Promise<ListenerRuleState | undefined> {
     const rules = (await this.listenerRules(listenerArn)).map(toState).filter((r): r is ListenerRuleState & { priority: number } => r.priority !== 'default');
     rules.sort((a, b) => a.priority - b.priority);
-    for (let i = 0; i < rules.length; i += MAX_ARNS_PER_DESCRIBE_TAGS) {
-      const chunk = rules.slice(i, i + MAX_ARNS_PER_DESCRIBE_TAGS);
-      const tags = await this.tagsOf(chunk.map((r) => r.arn));
-      const rule = chunk.find((r) => tags.get(r.arn)?.[key] === value);
-      if (rule) return rule;
+    this.forgetTagsOfGoneRules(listenerArn, new Set(rules.map((r) => r.arn)));
+    const unread = rules.filter((r) => !this.knownTags.has(r.arn)).map((r) => r.arn);
+    for (let i = 0; i < unread.length; i += MAX_ARNS_PER_DESCRIBE_TAGS) {
+      for (const [arn, tags] of await this.tagsOf(unread.slice(i, i + MAX_ARNS_PER_DESCRIBE_TAGS))) this.knownTags.set(arn, tags);
     }
-    return undefined;
+    const match = rules.find((r) => this.knownTags.get(r.arn)?.[key] === value);
+    if (!match) return undefined;
+    const now = await this.ruleTags(match.arn);
+    this.knownTags.set(match.arn, now);
+    return now[key] === value ? match : undefined;
+  }
+
+  /** Drops remembered tags of this listener's rules that its latest scan no longer shows. */
+  private forgetTagsOfGoneRules(listenerArn: string, present: ReadonlySet<string>): void {
+    const prefix = `${listenerArn.replace(':listener/', ':listener-rule/')}/`;
+    for (const arn of this.knownTags.keys()) if (arn.startsWith(prefix) && !present.has(arn)) this.knownTags.delete(arn);
   }
 
   /** Tags of several rules (see readTagsBatch). */
@@ -319,6 +339,7 @@ export class SdkListenerRules implements ListenerRulesPort {
     );
     const arn = Rules?.[0]?.RuleArn;
     if (!arn) throw new Error('CreateRule returned no rule');
+    this.knownTags.set(arn, { ...input.tags });
     return arn;
   }
 
