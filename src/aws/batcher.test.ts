@@ -102,4 +102,31 @@ describe('KeyBatcher', () => {
     expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'ValidationError: bad ARN' } });
     expect(unanswered).toMatchObject({ status: 'rejected', reason: { message: 'the batched call gave no answer for unanswered' } });
   });
+
+  it('sends urgent keys first, and in a call of their own when every regular call is taken, holding the others', async () => {
+    const held = heldCalls();
+    const batcher = new KeyBatcher(held.call, { maxKeysPerCall: 2, maxCallsInFlight: 1 });
+    const results: Promise<string>[] = [batcher.load('a')];
+    await turn();
+    results.push(batcher.load('b'), batcher.load('c', { urgent: true }), batcher.load('d', { urgent: true }));
+    await turn();
+    // The one regular call is taken by 'a': the urgent keys go in the extra call, 'b' waits.
+    expect(held.calls.map((c) => c.keys)).toEqual([['a'], ['c', 'd']]);
+
+    results.push(batcher.load('e'), batcher.load('f', { urgent: true }));
+    await turn();
+    // At most one extra call: 'f' waits too.
+    expect(held.calls).toHaveLength(2);
+
+    held.calls[0]?.finish();
+    await turn();
+    // The freed regular call takes the urgent key first.
+    expect(held.calls.map((c) => c.keys)).toEqual([['a'], ['c', 'd'], ['f', 'b']]);
+    held.calls[1]?.finish();
+    held.calls[2]?.finish();
+    await turn();
+    expect(held.calls.map((c) => c.keys)).toEqual([['a'], ['c', 'd'], ['f', 'b'], ['e']]);
+    held.calls[3]?.finish();
+    expect(await Promise.all(results)).toEqual(['v-a', 'v-b', 'v-c', 'v-d', 'v-e', 'v-f']);
+  });
 });

@@ -208,7 +208,7 @@ export async function readTagsBatch(describe: DescribeTagsCall, ruleArns: readon
 /** Resource ARNs ELBv2 accepts in one DescribeTags call. */
 const MAX_ARNS_PER_DESCRIBE_TAGS = 20;
 
-/** Batched DescribeRules calls running at once, per batcher; more reads wait and join the next call. */
+/** Batched DescribeRules calls running at once (plus one for the describes before writes); more reads wait and join the next call. */
 export const MAX_DESCRIBES_IN_FLIGHT = 2;
 
 /** Options of the SDK adapter. */
@@ -218,16 +218,14 @@ export interface SdkListenerRulesOptions {
 }
 
 /**
- * ListenerRulesPort over the AWS SDK. Rule reads that fall due together (getRule calls; apart from them,
- * the describes before weight writes) go out as one DescribeRules call (see KeyBatcher): ELBv2 throttles
- * Describe calls per account, and when many Cells move at once, fewer calls is what keeps each fast.
+ * ListenerRulesPort over the AWS SDK. Rule reads that fall due together (getRule, and the describe before
+ * each weight write) go out as one DescribeRules call (see KeyBatcher): ELBv2 throttles Describe calls
+ * per account, and when many Cells move at once, fewer calls is what keeps each of them fast.
  */
 export class SdkListenerRules implements ListenerRulesPort {
   private readonly client: ElasticLoadBalancingV2Client;
   private readonly pageSize: number;
   private readonly reads: KeyBatcher<Rule | undefined>;
-  /** The describes before writes, batched apart: slow reads (a resync slice, throttling) never hold up a write, an abort's included. */
-  private readonly describesBeforeWrites: KeyBatcher<Rule | undefined>;
   /**
    * Tags findRuleByTag has read, by rule ARN. Only to skip rules already seen tagged for someone else: a
    * rule retagged by hand since is missed (a second rule is made, as before the search existed), and a
@@ -238,9 +236,7 @@ export class SdkListenerRules implements ListenerRulesPort {
   constructor(settings: AwsSettings, observer?: AwsCallObserver, options: SdkListenerRulesOptions = {}) {
     this.client = instrument(new ElasticLoadBalancingV2Client(sdkConfig(settings)), 'elbv2', observer);
     this.pageSize = options.pageSize ?? 400;
-    const batching = { maxKeysPerCall: MAX_RULES_PER_DESCRIBE, maxCallsInFlight: MAX_DESCRIBES_IN_FLIGHT };
-    this.reads = new KeyBatcher((arns) => this.describeRules(arns), batching);
-    this.describesBeforeWrites = new KeyBatcher((arns) => this.describeRules(arns), batching);
+    this.reads = new KeyBatcher((arns) => this.describeRules(arns), { maxKeysPerCall: MAX_RULES_PER_DESCRIBE, maxCallsInFlight: MAX_DESCRIBES_IN_FLIGHT });
   }
 
   /** The rule as AWS describes it now (a describe that starts after this call), or undefined when it is gone. */
@@ -345,8 +341,8 @@ export class SdkListenerRules implements ListenerRulesPort {
 
   async modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void> {
     // Described right before the write (never from a cache), so an action added by hand since our last
-    // read is kept too; the describe may share a call with other writes' describes.
-    const current = await this.describesBeforeWrites.load(ruleArn);
+    // read is kept too. Urgent: it goes first, and slow reads never hold it up (an abort's included).
+    const current = await this.reads.load(ruleArn, { urgent: true });
     if (!current) throw new RuleNotFoundException({ message: `listener rule ${ruleArn} not found`, $metadata: {} });
     await this.client.send(
       new ModifyRuleCommand({
