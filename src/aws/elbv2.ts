@@ -66,6 +66,11 @@ export interface ListenerRulesPort {
   deleteRule(ruleArn: string): Promise<void>;
 }
 
+/** A rule ARN belongs to a listener when it carries the listener's id path. */
+export function ruleOfListener(ruleArn: string, listenerArn: string): boolean {
+  return ruleArn.startsWith(`${listenerArn.replace(':listener/', ':listener-rule/')}/`);
+}
+
 /** The forward action okra writes: ForwardConfig with weights, stickiness off. */
 export function forwardAction(weights: readonly ForwardWeight[]): Action {
   return {
@@ -302,8 +307,7 @@ export class SdkListenerRules implements ListenerRulesPort {
 
   /** Drops remembered tags of this listener's rules that its latest scan no longer shows. */
   private forgetTagsOfGoneRules(listenerArn: string, present: ReadonlySet<string>): void {
-    const prefix = `${listenerArn.replace(':listener/', ':listener-rule/')}/`;
-    for (const arn of this.knownTags.keys()) if (arn.startsWith(prefix) && !present.has(arn)) this.knownTags.delete(arn);
+    for (const arn of this.knownTags.keys()) if (ruleOfListener(arn, listenerArn) && !present.has(arn)) this.knownTags.delete(arn);
   }
 
   /** Tags of several rules (see readTagsBatch). */

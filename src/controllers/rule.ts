@@ -2,7 +2,9 @@
 // ARN recorded in status (one DescribeRules call), else by priority, where the ownership tag decides
 // whether the rule is ours; right before creating one, by our tag anywhere on the listener. A rule
 // without our tag is never modified unless the object explicitly adopts it.
-import type { ListenerRulesPort, ListenerRuleState } from '../aws/elbv2.js';
+import { ruleOfListener, type ListenerRulesPort, type ListenerRuleState } from '../aws/elbv2.js';
+
+export { ruleOfListener } from '../aws/elbv2.js';
 import { OWNER_TAG } from './listener.js';
 
 /** The rule found for an object. */
@@ -25,10 +27,6 @@ export interface RuleQuery {
   readonly fresh?: boolean | undefined;
 }
 
-/** A rule ARN belongs to a listener when it carries the listener's id path. */
-export function ruleOfListener(ruleArn: string, listenerArn: string): boolean {
-  return ruleArn.startsWith(`${listenerArn.replace(':listener/', ':listener-rule/')}/`);
-}
 
 /** Finds the rule an object owns. */
 export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery): Promise<RuleLookup> {
