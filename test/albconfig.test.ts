@@ -1,7 +1,7 @@
 // AWSApplicationLoadBalancerConfig on its own, as in the original okra: it creates its listener rule,
 // keeps it equal to the spec (priority included), refuses to touch a rule at its priority that it does
 // not own, says so on the object when an AWS write fails, and reads the rule fresh on a resync pass.
-import { CreateRuleCommand, DeleteRuleCommand, ModifyRuleCommand, SetRulePrioritiesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRuleCommand, DeleteRuleCommand, DescribeRulesCommand, ModifyRuleCommand, SetRulePrioritiesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import {
   AWSApplicationLoadBalancerConfigType,
@@ -104,6 +104,22 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect((await f.sync(true)).action).toEqual({ kind: 'modify', conditions: false, priority: 20 });
     expect(await f.alb.weightsAt(30)).toBeUndefined();
     expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
+  });
+
+  it('given a new priority and new conditions at once, moves the rule first and rewrites its conditions there', async () => {
+    const f = await setup('eu-west-3');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    const ruleArn = (await f.status())?.ruleARN ?? '';
+    const described = async () => (await f.alb.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules?.[0];
+
+    await f.patchRule({ priority: 20, hosts: ['new.example.com'] });
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false, priority: 20, moveOnly: true });
+    // Still the old host while it moved: new conditions at priority 10 could take requests meant for 11–19.
+    expect(await described()).toMatchObject({ Priority: '20', Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['web.example.com'] } }] });
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: true });
+    expect(await described()).toMatchObject({ Priority: '20', Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['new.example.com'] } }] });
+    expect((await f.sync()).action).toEqual({ kind: 'none' });
   });
 
   it('with its status lost and a new priority, moves the rule it tagged instead of creating a second one', async () => {

@@ -2,7 +2,7 @@
 // has its own namespace and its own region (so its ALB and rules are its own).
 import { ModifyRuleCommand, CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CellType, type Cell } from '../src/api/v1alpha1/cell.js';
+import { CellType, type Cell, type CellStatus } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import { forwardAction } from '../src/aws/elbv2.js';
 import { CLEANUP_FINALIZER } from '../src/controllers/cell/reconciler.js';
@@ -19,6 +19,18 @@ afterEach(async () => {
 });
 
 const canary3 = { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }] } } };
+
+/** A Cell bootstrapped on blue 1.0.0, then rolling out green 2.0.0 and held at `setWeight` by an indefinite pause. */
+async function pausedOnGreen(setWeight: number): Promise<{ w: CellWorld; paused: CellStatus }> {
+  const w = await world();
+  await w.targetGroup('blue', '1.0.0');
+  await w.start();
+  await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight }, { pause: {} }] } } });
+  await w.waitForStatus('web', (s) => s.phase === 'Completed');
+  await w.targetGroup('green', '2.0.0');
+  const paused = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+  return { w, paused };
+}
 
 describe('Cell rollouts', () => {
   it('bootstraps the first version to 100% at once, and an idle resync writes nothing', async () => {
@@ -56,13 +68,7 @@ describe('Cell rollouts', () => {
   });
 
   it('holds an indefinite pause until promoted', async () => {
-    const w = await world();
-    await w.targetGroup('blue', '1.0.0');
-    await w.start();
-    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 30 }, { pause: {} }] } } });
-    await w.waitForStatus('web', (s) => s.phase === 'Completed');
-    await w.targetGroup('green', '2.0.0');
-    const paused = await w.waitForStatus('web', (s) => s.phase === 'Paused');
+    const { w, paused } = await pausedOnGreen(30);
     expect(paused).toMatchObject({ currentStepIndex: 1, canaryWeight: 30 });
     expect(await w.weights()).toEqual({ blue: 70, green: 30 });
     await new Promise((r) => setTimeout(r, 500));
@@ -74,13 +80,7 @@ describe('Cell rollouts', () => {
   });
 
   it('restarts the steps for a newer version that appears mid-rollout, against the last completed stable', async () => {
-    const w = await world();
-    await w.targetGroup('blue', '1.0.0');
-    await w.start();
-    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } });
-    await w.waitForStatus('web', (s) => s.phase === 'Completed');
-    await w.targetGroup('green', '2.0.0');
-    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+    const { w } = await pausedOnGreen(20);
     await w.targetGroup('red', '3.0.0');
     const superseded = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '3.0.0');
     expect(superseded).toMatchObject({ stableVersion: '1.0.0', currentStepIndex: 1 });
@@ -92,13 +92,7 @@ describe('Cell rollouts', () => {
   });
 
   it('moved to another listener mid-rollout, makes a rule there at the same step and names the one it left behind', async () => {
-    const w = await world();
-    await w.targetGroup('blue', '1.0.0');
-    await w.start();
-    await w.cell('web', { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } });
-    await w.waitForStatus('web', (s) => s.phase === 'Completed');
-    await w.targetGroup('green', '2.0.0');
-    const before = await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+    const { w, paused: before } = await pausedOnGreen(20);
 
     const next = await w.alb.listener(8080);
     const spec = (await w.client.get<Cell>(CellType, 'web', w.namespace))?.spec;

@@ -182,7 +182,7 @@ function refusesBatch(err: unknown): boolean {
 }
 
 /** Rule ARNs per batched DescribeRules call. */
-export const MAX_RULES_PER_DESCRIBE = 20;
+const MAX_RULES_PER_DESCRIBE = 20;
 
 /** One DescribeTags call. */
 export type DescribeTagsCall = (ruleArns: readonly string[]) => Promise<readonly TagDescription[]>;
@@ -214,7 +214,7 @@ export async function readTagsBatch(describe: DescribeTagsCall, ruleArns: readon
 const MAX_ARNS_PER_DESCRIBE_TAGS = 20;
 
 /** Batched DescribeRules calls running at once (plus one for the describes before writes); more reads wait and join the next call. */
-export const MAX_DESCRIBES_IN_FLIGHT = 2;
+const MAX_DESCRIBES_IN_FLIGHT = 2;
 
 /** Options of the SDK adapter. */
 export interface SdkListenerRulesOptions {
