@@ -18,6 +18,14 @@ import { describeCluster, type AwsProxy } from '../test/support/aws-proxy.js';
 /** The identity moto's STS answers GetCallerIdentity with for the demo's static keys. */
 const MOTO_CALLER = 'arn:aws:sts::123456789012:user/moto';
 
+/** Lets okrad read TargetGroupBindings, and nothing else. */
+const READER_ROLE = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name: 'okra-reader' },
+  rules: [{ apiGroups: ['elbv2.k8s.aws'], resources: ['targetgroupbindings'], verbs: ['get', 'list', 'watch'] }],
+};
+
 /** One workload cluster of the fleet. */
 export interface FleetCluster {
   readonly name: string;
@@ -37,10 +45,12 @@ export async function startWorkloadCluster(paths: StackPaths, dir: string, name:
     extraApiserverArgs: [`--authentication-token-webhook-config-file=${authenticator.writeWebhookConfig(clusterDir)}`, '--authentication-token-webhook-version=v1'],
   });
   await cluster.kubectl(['apply', '--server-side', '-f', paths.targetGroupBindingCrd]);
-  // okrad reaches the cluster as the IAM identity behind its EKS token; let it read the bindings.
-  await cluster.kubectl(['create', 'clusterrole', 'okra-reader', '--verb=get,list,watch', '--resource=targetgroupbindings.elbv2.k8s.aws']);
-  await cluster.kubectl(['create', 'clusterrolebinding', 'okra-reader', '--clusterrole=okra-reader', `--user=${MOTO_CALLER}`]);
   await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  // okrad reaches the cluster as the IAM identity behind its EKS token; let it read the bindings. Applied
+  // as a manifest: `kubectl create clusterrole --resource` looks the resource up in discovery, which can
+  // lag the CRD by a moment (the demo failed on it once).
+  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(READER_ROLE));
+  await cluster.kubectl(['create', 'clusterrolebinding', 'okra-reader', '--clusterrole=okra-reader', `--user=${MOTO_CALLER}`]);
   return { name, cluster, authenticator };
 }
 
