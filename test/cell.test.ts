@@ -1,6 +1,6 @@
 // Cells end to end: the real apiserver, the controllers in a manager, and a real ALB in moto. Each test
 // has its own namespace and its own region (so its ALB and rules are its own).
-import { ModifyRuleCommand, CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ModifyRuleCommand, CreateRuleCommand, DeleteRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CellType, type Cell, type CellStatus } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
@@ -201,6 +201,34 @@ describe('Cell rollouts', () => {
     expect(status.message).toContain('not owned by this Cell');
     expect(w.rules.writeCount).toBe(0);
     expect(w.eventReasons('web')).toEqual(['RuleConflict']);
+  });
+
+  it('does not try to move its rule to a priority another rule holds; moves it once that priority is free', async () => {
+    const w = await world({ resyncMs: 1_000 });
+    const blue = await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', canary3);
+    const before = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    const foreign = await w.alb.elb.send(
+      new CreateRuleCommand({ ListenerArn: w.alb.listenerArn, Priority: 20, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/foreign'] } }], Actions: [forwardAction([{ arn: blue, weight: 100 }])] }),
+    );
+    const writes = w.rules.writeCount;
+
+    await w.patchSpec('web', { ingress: { type: 'AWSApplicationLoadBalancer', awsApplicationLoadBalancer: { listenerARN: w.alb.listenerArn, listener: { rule: { priority: 20, hosts: ['web.example.com'] } }, targetGroupSelector: { matchLabels: { app: 'web' } } } } });
+    const blocked = await w.waitForStatus('web', (s) => s.reason === 'PriorityInUse');
+    expect(blocked.phase).toBe('Degraded');
+    expect(blocked.message).toContain(`cannot move to priority 20: it is held by ${foreign.Rules?.[0]?.RuleArn ?? ''}`);
+    // Resync passes keep finding it held: still no write, and one Event.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(w.rules.writeCount).toBe(writes);
+    expect(await w.weights(10)).toEqual({ blue: 100 });
+    expect(w.eventReasons('web').filter((r) => r === 'PriorityInUse')).toHaveLength(1);
+
+    await w.alb.elb.send(new DeleteRuleCommand({ RuleArn: foreign.Rules?.[0]?.RuleArn }));
+    const moved = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect(moved.ruleArn).toBe(before.ruleArn);
+    await vi.waitFor(async () => { expect(await w.weights(20)).toEqual({ blue: 100 }); });
+    expect(await w.weights(10)).toBeUndefined();
   });
 
   it('falls back to stable when the new version loses its target groups mid-rollout', async () => {

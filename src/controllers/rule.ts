@@ -50,3 +50,21 @@ export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery):
 export async function findTaggedRule(rules: ListenerRulesPort, query: Pick<RuleQuery, 'listenerArn' | 'owner'>): Promise<ListenerRuleState | undefined> {
   return rules.findRuleByTag(query.listenerArn, OWNER_TAG, query.owner);
 }
+
+/** A rule other than ours sitting at the priority our rule must move to, with its owner tag if any. */
+export interface PriorityHolder {
+  readonly arn: string;
+  readonly owner?: string | undefined;
+}
+
+/**
+ * The rule holding `priority` when our rule (in `lookup`) sits elsewhere and must move there; read only
+ * then, since it scans the listener. ALB would refuse the move (PriorityInUse), so the controllers say so
+ * before any write instead of retrying one that must fail.
+ */
+export async function findPriorityHolder(rules: ListenerRulesPort, listenerArn: string, lookup: RuleLookup, priority: number): Promise<PriorityHolder | undefined> {
+  if (lookup.kind !== 'owned' || typeof lookup.rule.priority !== 'number' || lookup.rule.priority === priority) return undefined;
+  const found = await rules.findRuleByPriority(listenerArn, priority);
+  if (!found || found.arn === lookup.rule.arn) return undefined;
+  return { arn: found.arn, owner: (await rules.ruleTags(found.arn))[OWNER_TAG] };
+}

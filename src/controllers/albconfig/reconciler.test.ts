@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AWSApplicationLoadBalancerConfig, AWSApplicationLoadBalancerConfigSpec } from '../../api/v1alpha1/awsapplicationloadbalancerconfig.js';
 import type { ListenerRuleState } from '../../aws/elbv2.js';
 import { ruleConditions } from '../listener.js';
-import type { RuleLookup } from '../rule.js';
-import { albConfigStatus, planAlbConfig, type AlbConfigAction, type PriorityHolder } from './reconciler.js';
+import type { PriorityHolder, RuleLookup } from '../rule.js';
+import { albConfigStatus, planAlbConfig, type AlbConfigAction } from './reconciler.js';
 
 const RULE = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r1';
 const OTHER = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r2';

@@ -16,7 +16,7 @@ import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
-import { findOwnedRule, findTaggedRule, type RuleLookup } from '../rule.js';
+import { findOwnedRule, findPriorityHolder, findTaggedRule, type PriorityHolder, type RuleLookup } from '../rule.js';
 
 /** What the controller talks to. */
 export interface AlbConfigDeps {
@@ -49,12 +49,6 @@ export type AlbConfigAction =
   | { kind: 'modify'; conditions: boolean; priority?: number; moveOnly?: true }
   | { kind: 'none' }
   | { kind: 'conflict'; arn: string; owner?: string | undefined; priorityInUse?: true };
-
-/** A rule other than ours sitting at the priority our rule must move to, with its owner tag if any. */
-export interface PriorityHolder {
-  readonly arn: string;
-  readonly owner?: string | undefined;
-}
 
 /** The priority our rule must move to, or undefined when it already sits there (or is the default rule). */
 export function pendingMove(spec: Spec, lookup: RuleLookup): number | undefined {
@@ -97,7 +91,8 @@ export async function reconcileAlbConfig(
   if (problem || !parsed.success) return rejectSpec(deps, { type, obj: raw, message: problem ?? 'invalid', now: deps.clock.now() });
   const config = parsed.data;
   const lookup = await withTaggedRule(deps.rules, config, await observeRule(deps.rules, config, req.resync === true));
-  const action = planAlbConfig(config.spec, lookup, await priorityHolder(deps.rules, config, lookup));
+  const holder = await findPriorityHolder(deps.rules, config.spec.listenerARN, lookup, rulePriority(config.spec.listener?.rule));
+  const action = planAlbConfig(config.spec, lookup, holder);
   if (deps.dryRun) return { action };
   const ruleArn = await apply(deps, config, action, lookup);
   const next = albConfigStatus(config, { action, ruleArn }, deps.clock.now());
@@ -126,15 +121,6 @@ async function withTaggedRule(rules: ListenerRulesPort, config: AWSApplicationLo
 
 function albConfigOwner(config: AWSApplicationLoadBalancerConfig): string {
   return ownerTag(AWSApplicationLoadBalancerConfigType.kind, config.metadata.namespace, config.metadata.name);
-}
-
-/** The rule holding the priority our rule must move to, read only when a move is pending. */
-async function priorityHolder(rules: ListenerRulesPort, config: AWSApplicationLoadBalancerConfig, lookup: RuleLookup): Promise<PriorityHolder | undefined> {
-  const priority = pendingMove(config.spec, lookup);
-  if (priority === undefined) return undefined;
-  const found = await rules.findRuleByPriority(config.spec.listenerARN, priority);
-  if (!found) return undefined;
-  return { arn: found.arn, owner: (await rules.ruleTags(found.arn))[OWNER_TAG] };
 }
 
 /** Runs the action; a failed write is recorded on the object before the error goes on to the backoff. */

@@ -12,6 +12,7 @@ import { selectTargetGroups } from './targets.js';
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2';
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/r1';
 /** A rule on another listener of the same load balancer. */
+const OTHER_RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/r2';
 const OTHER_LISTENER_RULE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/3/r1';
 const NOW = new Date('2026-11-22T12:00:00Z');
 const arn = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
@@ -40,6 +41,7 @@ interface Scene {
   cell: Cell;
   tgs: AWSTargetGroup[];
   rule?: ListenerRuleState | 'absent' | { foreign: string };
+  priorityHolder?: { arn: string; owner?: string };
   blocklist?: BlockedVersion[];
   stepGate?: GateState | undefined;
   backgroundGate?: GateState | undefined;
@@ -53,7 +55,7 @@ function observe(s: Scene): Observed {
       : 'foreign' in s.rule
         ? { kind: 'foreign', arn: RULE, owner: s.rule.foreign }
         : { kind: 'owned', rule: s.rule };
-  return { cell: s.cell, targetGroups: selectTargetGroups(s.cell, s.tgs), blocklist: s.blocklist ?? [], rule, stepGate: s.stepGate, backgroundGate: s.backgroundGate, now: s.now ?? NOW };
+  return { cell: s.cell, targetGroups: selectTargetGroups(s.cell, s.tgs), blocklist: s.blocklist ?? [], rule, priorityHolder: s.priorityHolder, stepGate: s.stepGate, backgroundGate: s.backgroundGate, now: s.now ?? NOW };
 }
 
 /** The action's weights as name → weight. */
@@ -193,6 +195,46 @@ describe('decide: bootstrap and steady state', () => {
   it('moves the rule when the priority in the spec changes', () => {
     const d = decide(observe({ cell: cell({}, { stableVersion: '1.0.0' }), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }, ruleConditions(ruleSpec), 99) }));
     expect(d.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
+  });
+
+  describe('when another rule holds the new priority', () => {
+    const holder = { arn: OTHER_RULE, owner: 'Cell/prod/api' };
+    const completed = { stableVersion: '1.0.0', desiredVersion: '1.0.0', phase: 'Completed' as const, ruleArn: RULE, ...verified({ a: 100 }) };
+    const at99 = liveRule({ a: 100 }, ruleConditions(ruleSpec), 99);
+
+    it('writes nothing, turns Degraded naming the holder, and says so once', () => {
+      const d = decide(observe({ cell: cell({}, completed), tgs: [tg('a', '1.0.0')], rule: at99, priorityHolder: holder }));
+      expect(d.action).toBeUndefined();
+      expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'PriorityInUse', targetGroups: [{ name: 'a', weight: 100 }] });
+      expect(d.status.message).toBe(`listener rule ${RULE} cannot move to priority 10: it is held by ${OTHER_RULE} (owner: Cell/prod/api), which this Cell does not own. The rule keeps serving at priority 99; free the priority or pick another`);
+      expect(d.events).toEqual([{ type: 'Warning', reason: 'PriorityInUse', message: d.status.message }]);
+      const again = decide(observe({ cell: cell({}, d.status), tgs: [tg('a', '1.0.0')], rule: at99, priorityHolder: holder }));
+      expect(again.events).toEqual([]);
+      expect(again.status).toEqual(d.status);
+    });
+
+    it('moves the rule once the priority is free', () => {
+      const blocked = decide(observe({ cell: cell({}, completed), tgs: [tg('a', '1.0.0')], rule: at99, priorityHolder: holder })).status;
+      const d = decide(observe({ cell: cell({}, blocked), tgs: [tg('a', '1.0.0')], rule: at99 }));
+      expect(d.action).toEqual({ kind: 'SetPriority', ruleArn: RULE, priority: 10 });
+    });
+
+    it('still writes the weights first (a manual abort)', () => {
+      const aborting: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', currentStepIndex: 1, abort: true, ...verified({ a: 80, b: 20 }) };
+      const d = decide(observe({ cell: cell({ updateStrategy: steps3 }, aborting), tgs: [tg('a', '1.0.0'), tg('b', '2.0.0')], rule: liveRule({ a: 80, b: 20 }, ruleConditions(ruleSpec), 99), priorityHolder: holder }));
+      expect(d.action).toMatchObject({ kind: 'SetWeights' });
+      expect(weightsOf(d)).toEqual({ a: 100 });
+    });
+
+    it('keeps the abort message once the move is no longer blocked', () => {
+      const abortMessage = 'analysis step 1 failed: error rate too high';
+      const aborted: CellStatus = { stableVersion: '1.0.0', desiredVersion: '2.0.0', currentStepIndex: 1, abort: true, phase: 'Degraded', reason: 'RolloutAborted', message: abortMessage, ruleArn: RULE, ...verified({ a: 100 }) };
+      const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+      const blocked = decide(observe({ cell: cell({ updateStrategy: steps3 }, aborted), tgs, blocklist: [{ version: '2.0.0', cause: abortMessage }], rule: at99, priorityHolder: holder }));
+      expect(blocked.status.reason).toBe('PriorityInUse');
+      const moved = decide(observe({ cell: cell({ updateStrategy: steps3 }, blocked.status), tgs, blocklist: [{ version: '2.0.0', cause: abortMessage }], rule: liveRule({ a: 100 }) }));
+      expect(moved.status).toMatchObject({ phase: 'Degraded', reason: 'RolloutAborted', message: `rollout of 2.0.0 was aborted: ${abortMessage}` });
+    });
   });
 
   it('restores the weights (here: a manual abort) before it moves the rule to a new priority', () => {

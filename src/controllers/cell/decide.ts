@@ -15,7 +15,7 @@ import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { dnsName } from '../names.js';
-import { ruleOfListener } from '../rule.js';
+import { ruleOfListener, type PriorityHolder } from '../rule.js';
 import { type CellAction, type Decision, type GateState, type Observed, attemptId, backgroundRunNamed, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
 import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
@@ -203,7 +203,7 @@ function ensureWeights(ctx: Ctx, desired: readonly WeightedTargetGroup[], status
   const shown = withPhase(verified, pending.phase, phaseContext(ctx.obs));
   const conditionsOk = conditionsWait(live, rulePriority(rule)) || sameConditions(live.conditions, conditions);
   // Weights first: a priority move that keeps failing must never hold up a rollback or a drift repair.
-  if (conditionsOk && settledAt(ctx, live.weights, desired)) return atPriority(live, rulePriority(rule), verified, shown);
+  if (conditionsOk && settledAt(ctx, live.weights, desired)) return atPriority(ctx, rulePriority(rule), verified, shown);
   const refused = refusedWrite(ctx, desired, verified, pending);
   if (refused) return { done: false, decision: refused };
   if (conditionsOk && stillPropagating(ctx, desired)) {
@@ -223,10 +223,25 @@ function conditionsWait(live: NonNullable<Ctx['live']>, priority: number): boole
   return typeof live.priority === 'number' && live.priority !== priority;
 }
 
-/** Done once the rule with the right weights also sits at the spec's priority; else the move. */
-function atPriority(live: NonNullable<Ctx['live']>, priority: number, verified: CellStatus, shown: CellStatus): Ensure {
-  if (typeof live.priority !== 'number' || live.priority === priority) return { done: true, status: verified };
+/**
+ * Done once the rule with the right weights also sits at the spec's priority; else the move, unless
+ * another rule holds that priority: ALB would refuse the move, so the Cell says why and waits, its rule
+ * serving on at the old priority with the weights just verified.
+ */
+function atPriority(ctx: Ctx, priority: number, verified: CellStatus, shown: CellStatus): Ensure {
+  const live = ctx.live;
+  if (!live || typeof live.priority !== 'number' || live.priority === priority) return { done: true, status: verified };
+  const holder = ctx.obs.priorityHolder;
+  if (holder && holder.arn !== live.arn) return { done: false, decision: priorityInUse(ctx, verified, holder, priority) };
   return { done: false, decision: { status: shown, action: { kind: 'SetPriority', ruleArn: live.arn, priority }, events: [], requeueAfterMs: 0 } };
+}
+
+/** Degraded while another rule holds the priority the Cell's rule must move to; one Event when that starts. */
+function priorityInUse(ctx: Ctx, verified: CellStatus, holder: PriorityHolder, priority: number): Decision {
+  const owner = holder.owner ? ` (owner: ${holder.owner})` : '';
+  const message = `listener rule ${ctx.live?.arn ?? ''} cannot move to priority ${priority}: it is held by ${holder.arn}${owner}, which this Cell does not own. The rule keeps serving at priority ${String(ctx.live?.priority)}; free the priority or pick another`;
+  const events: EventInput[] = ctx.prev.reason === 'PriorityInUse' ? [] : [{ type: 'Warning', reason: 'PriorityInUse', message }];
+  return { status: withPhase(verified, { phase: 'Degraded', reason: 'PriorityInUse', message }, phaseContext(ctx.obs)), events, requeueAfterMs: 60_000 };
 }
 
 /** ALB refuses a forward action over 5 target groups: say so instead of retrying a write that must fail. */
@@ -502,11 +517,19 @@ function complete(ctx: Ctx, status: CellStatus, version: string, events: readonl
     gates: undefined,
   };
   const phase = aborted
-    ? { phase: 'Degraded' as const, reason: 'RolloutAborted', message: ctx.prev.message ?? `rollout of ${ctx.prev.desiredVersion ?? ''} was aborted` }
+    ? { phase: 'Degraded' as const, reason: 'RolloutAborted', message: abortMessage(ctx) }
     : { phase: 'Completed' as const, reason: 'Completed', message: `${version} serves 100% on ${ctx.stableTGs.length || ctx.targetTGs.length} target group(s)` };
   const firstTime = ctx.prev.phase !== phase.phase || ctx.prev.stableVersion !== version;
   const done: EventInput[] = firstTime && !aborted ? [{ type: 'Normal', reason: 'RolloutCompleted', message: phase.message }] : [];
   return { status: withPhase(base, phase, phaseContext(ctx.obs)), events: [...events, ...done] };
+}
+
+/** The abort's own message, also after another problem (a rule conflict, a blocked move) was shown since. */
+function abortMessage(ctx: Ctx): string {
+  const { prev } = ctx;
+  if (prev.reason === 'RolloutAborted' && prev.message) return prev.message;
+  const cause = ctx.obs.blocklist.find((b) => b.version === prev.desiredVersion)?.cause;
+  return `rollout of ${prev.desiredVersion ?? ''} was aborted${cause ? `: ${cause}` : ''}`;
 }
 
 /** The target is below the stable version: swap at once, no steps (manual rollback). */

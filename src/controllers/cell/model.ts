@@ -6,7 +6,7 @@ import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { RuleCondition } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
 import { dnsName } from '../names.js';
-import type { RuleLookup } from '../rule.js';
+import type { PriorityHolder, RuleLookup } from '../rule.js';
 import type { TargetSelection, VersionedTargetGroup, WeightedTargetGroup } from './targets.js';
 
 /** Phases of a gate object (AnalysisRun, Experiment or Pause), normalised. */
@@ -32,6 +32,8 @@ export interface Observed {
   readonly targetGroups: TargetSelection;
   readonly blocklist: readonly BlockedVersion[];
   readonly rule: RuleObservation;
+  /** Another rule at the spec's priority, looked up only right before our rule would move there: the move must wait. */
+  readonly priorityHolder?: PriorityHolder | undefined;
   /** The gate of the current step, when the step has one and it exists. */
   readonly stepGate?: GateState | undefined;
   /** The background analysis, when it exists. */

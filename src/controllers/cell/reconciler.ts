@@ -17,7 +17,7 @@ import { createMergePatch, metaTime, patchStatusIfChanged } from '../../runtime/
 import type { OwnWrites } from '../../runtime/own-writes.js';
 import { withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../listener.js';
-import { findOwnedRule, findTaggedRule } from '../rule.js';
+import { findOwnedRule, findPriorityHolder, findTaggedRule } from '../rule.js';
 import { decide } from './decide.js';
 import type { GatePort } from './gates.js';
 import { type CellAction, type Decision, type Observed, type RuleObservation, gateKey } from './model.js';
@@ -65,7 +65,7 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   const cell = parsed.data;
   if (!deps.dryRun) await ensureFinalizer(deps, cell);
   const obs = await observe(deps, cell, req.resync === true);
-  const decision = await decideWithTaggedRule(deps, cell, obs);
+  const decision = await decideWithListener(deps, cell, obs);
   if (deps.dryRun) return { decision };
   const status = await applyAction(deps, cell, decision);
   await report(deps, cell, status, decision.events);
@@ -141,16 +141,26 @@ function cellOwner(cell: Cell): string {
 }
 
 /**
- * Decides; when that means creating the rule, first looks for one this Cell tagged elsewhere on the
- * listener (see findTaggedRule) and, if there is one, decides again with it as the Cell's rule, to move
- * it. Only here: the search reads the tags of every rule on the listener.
+ * Decides, then looks at the rest of the listener only where the decision needs it, and decides again
+ * with what it found (both reads scan the listener, so no other pass makes them):
+ * - creating the rule: a rule this Cell tagged elsewhere on the listener is its rule, to move (see
+ *   findTaggedRule);
+ * - moving the rule to the spec's priority: another rule holding that priority blocks the move. Only
+ *   passes whose weights are settled move the rule, so a failing scan never holds up a weight write.
  */
-async function decideWithTaggedRule(deps: CellDeps, cell: Cell, obs: Observed): Promise<Decision> {
+async function decideWithListener(deps: CellDeps, cell: Cell, obs: Observed): Promise<Decision> {
   const decision = decide(obs);
-  const listenerArn = cell.spec.ingress.awsApplicationLoadBalancer?.listenerARN;
-  if (decision.action?.kind !== 'CreateRule' || !listenerArn) return decision;
-  const tagged = await findTaggedRule(deps.rules, { listenerArn, owner: cellOwner(cell) }).catch((err: unknown) => ruleReadFailed(deps, cell, err));
-  return tagged ? decide({ ...obs, rule: { kind: 'owned', rule: tagged } }) : decision;
+  const alb = cell.spec.ingress.awsApplicationLoadBalancer;
+  const kind = decision.action?.kind;
+  if (!alb?.listenerARN || (kind !== 'CreateRule' && kind !== 'SetPriority')) return decision;
+  const listenerArn = alb.listenerARN;
+  const readFailed = (err: unknown) => ruleReadFailed(deps, cell, err);
+  if (kind === 'CreateRule') {
+    const tagged = await findTaggedRule(deps.rules, { listenerArn, owner: cellOwner(cell) }).catch(readFailed);
+    return tagged ? decide({ ...obs, rule: { kind: 'owned', rule: tagged } }) : decision;
+  }
+  const holder = await findPriorityHolder(deps.rules, listenerArn, obs.rule, rulePriority(alb.listener?.rule)).catch(readFailed);
+  return holder ? decide({ ...obs, priorityHolder: holder }) : decision;
 }
 
 async function applyAction(deps: CellDeps, cell: Cell, decision: Decision): Promise<CellStatus> {
