@@ -7,6 +7,7 @@ import { CoreTypes } from '../src/api/resource.js';
 import { RolloutsTypes, type AnalysisTemplate } from '../src/api/rollouts/analysis.js';
 import type { Experiment } from '../src/api/rollouts/experiment.js';
 import type { AnalysisArg, CanaryStep, CellSpec } from '../src/api/v1alpha1/cell.js';
+import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
 import { CellWorld } from './support/cell-world.js';
 
 const worlds: CellWorld[] = [];
@@ -56,6 +57,25 @@ describe('Cell gates', () => {
     await w.waitForStatus('web', (s) => s.phase === 'Degraded');
     await vi.waitFor(async () => { expect((await w.analysisRuns('web'))[0]?.spec.terminate).toBe(true); }, { timeout: 10_000 });
     expect(await w.weights()).toEqual({ blue: 100 });
+  }, 90_000);
+
+  it('keeps a failed analysis as the verdict when the canary cluster is replaced before the Cell sees it', async () => {
+    const w = await rollTo2({ updateStrategy: { canary: { steps: [{ setWeight: 20 }, analysisStep('errors'), { setWeight: 50 }] } } }, (w) => template(w, 'errors'));
+    await vi.waitFor(async () => { expect(await w.analysisRuns('web')).toHaveLength(1); }, { timeout: 20_000 });
+    const [run] = await w.analysisRuns('web');
+    // While the controller is down the run fails, and the operator replaces the broken canary cluster.
+    await w.stop();
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: run?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Failed', message: 'error rate too high' } });
+    await w.deleteTargetGroup('green');
+    await w.targetGroup('green2', '2.0.0');
+    await w.start();
+
+    const aborted = await w.waitForStatus('web', (s) => s.phase === 'Degraded' && s.abort === true);
+    expect(aborted.message).toContain('error rate too high');
+    expect(await w.weights()).toEqual({ blue: 100 });
+    const blocklist = await w.client.get<VersionBlocklist>(VersionBlocklistType, 'web', w.namespace);
+    expect(blocklist?.spec.items.map((i) => i.version)).toEqual(['2.0.0']);
+    expect(w.writes().some((weights) => (weights.green2 ?? 0) > 0)).toBe(false);
   }, 90_000);
 
   describe('experiment analysis args', () => {

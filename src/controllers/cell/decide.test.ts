@@ -163,6 +163,17 @@ describe('decide: bootstrap and steady state', () => {
     expect(reasons(d)).toEqual(['RolloutCompleted']);
   });
 
+  it('keeps a stable version inferred from the live rule, so a canary past 50% is not taken for stable', () => {
+    const spec = { updateStrategy: { canary: { steps: [{ setWeight: 60 }, { analysis: { templates: [{ templateName: 'errors' }] } }, { setWeight: 80 }] } } };
+    const tgs = [tg('a', '1.0.0'), tg('b', '2.0.0')];
+    const first = decide(observe({ cell: cell(spec, { ruleArn: RULE }), tgs, rule: liveRule({ a: 100 }) }));
+    expect(weightsOf(first)).toEqual({ a: 40, b: 60 });
+    expect(first.status.stableVersion).toBe('1.0.0');
+    const next = decide(observe({ cell: cell(spec, first.status), tgs, rule: liveRule({ a: 40, b: 60 }), now: new Date(NOW.getTime() + 1_000) }));
+    expect(next.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+    expect(next.status).toMatchObject({ stableVersion: '1.0.0', desiredVersion: '2.0.0', currentStepIndex: 1 });
+  });
+
   it('records the ARN of a rule found as ours without one in status (adopted, or status lost), even with nothing to write', () => {
     const status = { stableVersion: '1.0.0', desiredVersion: '1.0.0', phase: 'Completed' as const, ...verified({ a: 100 }) };
     const d = decide(observe({ cell: cell({}, status), tgs: [tg('a', '1.0.0')], rule: liveRule({ a: 100 }) }));
@@ -500,6 +511,56 @@ describe('decide: gates and abort', () => {
     expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
     expect(weightsOf(d)).toEqual({ a: 100 });
     expect(d.status.gates).toEqual([expect.objectContaining({ step: '1', phase: 'Failed' })]);
+  });
+
+  describe('keeps the verdict of a failed gate when the target groups change after it', () => {
+    const failedGate: GateState = { kind: 'AnalysisRun', name: 'web-1-analysis-x', phase: 'Failed', message: 'error rate 0.2 > 0.05', step: 1, hash: hashOf(tgs) };
+    const decideWith = (groups: AWSTargetGroup[], spec: Partial<CellSpec> = {}) =>
+      decide(observe({ cell: cell({ updateStrategy: analysisSteps, ...spec }, atAnalysis), tgs: groups, rule: liveRule({ a: 80, b: 20 }), stepGate: failedGate }));
+
+    it.each([
+      { when: 'a canary cluster is added (a new target-group set)', groups: [...tgs, tg('c', '2.0.0')], spec: {} },
+      { when: 'every canary cluster is removed', groups: [tg('a', '1.0.0')], spec: {} },
+      { when: 'the canary drops below replicas: 2', groups: tgs, spec: { replicas: 2 } },
+    ])('aborts and blocklists when $when', ({ groups, spec }) => {
+      const d = decideWith(groups, spec);
+      expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
+      expect(weightsOf(d)).toEqual({ a: 100 });
+      expect(reasons(d)).toEqual(['RolloutAborted']);
+    });
+
+    it('aborts without a write, and never promotes the canary, when stable has no target groups left', () => {
+      const d = decideWith([tg('b', '2.0.0')]);
+      expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true, weights: [] });
+      expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'RolloutAborted', abort: true, pendingWeights: undefined });
+      expect(d.status.message).toContain('the listener rule is left as it is');
+      const next = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, d.status), tgs: [tg('b', '2.0.0')], rule: liveRule({ a: 80, b: 20 }), blocklist: [{ version: '2.0.0', cause: 'x' }] }));
+      expect(next.action).toBeUndefined();
+      expect(next.status).toMatchObject({ phase: 'Degraded', stableVersion: '1.0.0', abort: true });
+    });
+
+    it('the same while paused', () => {
+      const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps, paused: true }, atAnalysis), tgs: [tg('b', '2.0.0')], rule: liveRule({ a: 80, b: 20 }), stepGate: failedGate }));
+      expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true, weights: [] });
+    });
+
+    it('blocklists the failed version, not a newer one that appeared meanwhile, which then starts from stable', () => {
+      const groups = [...tgs, tg('c', '3.0.0')];
+      const d = decideWith(groups);
+      expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
+      expect(weightsOf(d)).toEqual({ a: 100 });
+      const next = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, d.status), tgs: groups, rule: liveRule({ a: 100 }), blocklist: [{ version: '2.0.0', cause: 'x' }] }));
+      expect(next.status).toMatchObject({ desiredVersion: '3.0.0', stableVersion: '1.0.0', currentStepIndex: 0 });
+      expect(weightsOf(next)).toEqual({ a: 80, c: 20 });
+      expect(reasons(next)).toEqual(['RolloutStarted']);
+    });
+  });
+
+  it('does not recreate a missing rule on an aborted version when stable has no target groups left', () => {
+    const aborted: CellStatus = { ...atAnalysis, abort: true, phase: 'Degraded', reason: 'RolloutAborted', message: 'aborted by okractl' };
+    const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, aborted), tgs: [tg('b', '2.0.0')], rule: 'absent' }));
+    expect(d.action).toBeUndefined();
+    expect(d.status).toMatchObject({ phase: 'Degraded', reason: 'NoSafeTarget' });
   });
 
   describe('an Inconclusive background analysis', () => {

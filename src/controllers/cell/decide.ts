@@ -73,13 +73,24 @@ function route(obs: Observed): Decision {
   if (problem) return invalid(obs, problem);
   if (obs.rule.kind === 'foreign') return conflict(obs, obs.rule.arn, obs.rule.owner);
   const ctx = context(obs);
-  if (obs.cell.spec.paused) return paused(ctx);
-  return unpaused(ctx);
+  return withInferredStable(obs.cell.spec.paused ? paused(ctx) : unpaused(ctx), ctx);
+}
+
+/**
+ * A stable version inferred from the live weights (an adopted rule, a lost status) is kept in status
+ * from the first pass on: inferred again after a canary write, it would name the canary once it holds
+ * most of the traffic, and the rollout would be promoted past its steps and gates.
+ */
+function withInferredStable(decision: Decision, ctx: Ctx): Decision {
+  if (ctx.prev.stableVersion !== undefined || ctx.stable === undefined || decision.status.stableVersion !== undefined) return decision;
+  return { ...decision, status: { ...decision.status, stableVersion: ctx.stable } };
 }
 
 function unpaused(ctx: Ctx): Decision {
   if (!ctx.live) return noRule(ctx);
   if (ctx.stable === undefined || ctx.target === undefined) return bootstrap(ctx);
+  const aborting = ctx.prev.abort === true ? undefined : abortOnFailedGate(inFlight(ctx));
+  if (aborting) return aborting;
   const order = compareVersions(ctx.target, ctx.stable);
   if (order === 0) return steady(ctx);
   if (order < 0) return rollback(ctx);
@@ -323,17 +334,22 @@ const PAUSED_MESSAGE = 'spec.paused is set: steps and gates are frozen';
 function paused(ctx: Ctx): Decision {
   if (!ctx.live) return hold(ctx, 'Paused', PAUSED_MESSAGE);
   // The version in flight is the one in status: a newer one that appeared while paused waits for resume.
-  const inFlight = ctx.prev.desiredVersion ?? ctx.stable;
-  const frozen: Ctx = { ...ctx, target: inFlight, targetTGs: inFlight === undefined ? [] : (ctx.obs.targetGroups.byVersion.get(inFlight) ?? []) };
+  const frozen = inFlight(ctx);
   if (ctx.prev.abort === true) return unpaused(frozen);
-  const failed = failedGate(frozen);
   // Checked before any weights: a failed analysis aborts whatever the rule shows (hand edits included).
-  if (failed !== undefined && frozen.stableTGs.length > 0) return abort(frozen, failed, true);
+  const aborting = abortOnFailedGate(frozen);
+  if (aborting) return aborting;
   const blocked = blockedWhilePaused(frozen);
   if (blocked) return blocked;
   const gone = goneTargetGroups(ctx);
   if (gone.length === 0) return pausedHold(ctx);
   return withoutGoneTargetGroups(frozen, gone);
+}
+
+/** The context with the version in status as the target: the rollout in flight, whatever appeared since. */
+function inFlight(ctx: Ctx): Ctx {
+  const version = ctx.prev.desiredVersion ?? ctx.stable;
+  return { ...ctx, target: version, targetTGs: version === undefined ? [] : (ctx.obs.targetGroups.byVersion.get(version) ?? []) };
 }
 
 /**
@@ -346,15 +362,21 @@ function blockedWhilePaused(frozen: Ctx): Decision | undefined {
   return frozen.obs.cell.spec.version === undefined ? steady({ ...frozen, target: frozen.stable, targetTGs: frozen.stableTGs }) : heldAtStable(frozen, blockedBy);
 }
 
-/** Why the rollout in flight must abort: its current step's gate or its background analysis failed. */
-function failedGate(ctx: Ctx): string | undefined {
+/**
+ * The abort of the rollout in flight (`ctx` from inFlight) when its current step's gate or its background
+ * analysis failed. Judged on the attempt in status, before anything else: the canary's clusters removed,
+ * replaced or cut below `replicas` after the failure (what operators do next), stable's target groups
+ * gone, or a newer version appearing must not lose the verdict, or the failed version would get traffic
+ * again, or be promoted.
+ */
+function abortOnFailedGate(ctx: Ctx): Decision | undefined {
   const hash = gateKey(ctx.prev);
-  if (hash === undefined || ctx.target === undefined || ctx.target === ctx.stable || ctx.prev.promoteFull === true) return undefined;
-  const steps = stepsOf(ctx.obs.cell);
-  const index = Math.min(ctx.prev.currentStepIndex ?? 0, steps.length);
+  if (hash === undefined || ctx.target === undefined || ctx.target === ctx.stable || ctx.prev.desiredVersion !== ctx.target || ctx.prev.promoteFull === true) return undefined;
+  const index = Math.min(ctx.prev.currentStepIndex ?? 0, stepsOf(ctx.obs.cell).length);
   const background = backgroundVerdict(ctx, index, hash);
-  if (background.kind === 'abort') return background.cause;
-  return failedStepGate(ctx, index, hash)?.cause;
+  if (background.kind === 'abort') return abort(ctx, background.cause, true);
+  const failed = failedStepGate(ctx, index, hash);
+  return failed ? abort({ ...ctx, prev: failed.status }, failed.cause, true) : undefined;
 }
 
 /**
@@ -413,6 +435,8 @@ function liveShare(ctx: Ctx, version: string): number {
 
 /** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */
 function noRule(ctx: Ctx): Decision {
+  const aborted = ctx.prev.abort === true && ctx.prev.desiredVersion === ctx.target;
+  if (aborted && ctx.stableTGs.length === 0) return hold(ctx, 'Degraded', `rollout of ${ctx.target ?? ''} was aborted, and stable ${ctx.stable ?? ''} has no target groups left; no listener rule is created`, 'NoSafeTarget');
   const blockedBy = ctx.stableTGs.length > 0 ? undefined : targetBlocked(ctx);
   if (blockedBy) return hold(ctx, 'Pending', blockedBy, 'VersionBlocked');
   const count = ctx.stableTGs.length > 0 ? ctx.stableTGs.length : ctx.targetTGs.length;
@@ -824,9 +848,15 @@ function promote(ctx: Ctx): Decision {
 /** A failed gate (or okractl abort): stable back to 100 % in one write; optionally blocklist the version. */
 function abort(ctx: Ctx, cause: string, blocklist: boolean): Decision {
   const weights = splitWeights(100, ctx.stableTGs);
-  const message = `rolled back ${ctx.target ?? ''} to ${ctx.stable ?? ''}: ${cause}`;
+  // With stable's target groups gone nothing may safely take the traffic: the version is still aborted
+  // (and blocklisted), and the rule is left as it is, as for any aborted version then.
+  const message =
+    weights.length > 0
+      ? `rolled back ${ctx.target ?? ''} to ${ctx.stable ?? ''}: ${cause}`
+      : `aborted ${ctx.target ?? ''}: ${cause}; stable ${ctx.stable ?? ''} has no target groups left, so the listener rule is left as it is`;
+  const pendingWeights = weights.length > 0 ? { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } : undefined;
   const status = withPhase(
-    { ...ctx.prev, abort: true, abortedAt: ctx.now.toISOString(), pendingWeights: { targetGroups: weights.map((w) => ({ arn: w.arn, weight: w.weight })), requestedAt: ctx.now.toISOString() } },
+    { ...ctx.prev, abort: true, abortedAt: ctx.now.toISOString(), pendingWeights },
     { phase: 'Degraded', reason: 'RolloutAborted', message },
     ctx.obs,
   );
