@@ -433,9 +433,14 @@ function liveShare(ctx: Ctx, version: string): number {
   return total === 0 ? 0 : Math.round((share / total) * 100);
 }
 
+/** The target is the version whose rollout was aborted (until okractl retry or a newer version). */
+function targetAborted(ctx: Ctx): boolean {
+  return ctx.prev.abort === true && ctx.prev.desiredVersion === ctx.target;
+}
+
 /** No rule yet (or it was deleted): recreate it on stable, or create it for the first version unless blocked. */
 function noRule(ctx: Ctx): Decision {
-  const aborted = ctx.prev.abort === true && ctx.prev.desiredVersion === ctx.target;
+  const aborted = targetAborted(ctx);
   if (aborted && ctx.stableTGs.length === 0) return hold(ctx, 'Degraded', `rollout of ${ctx.target ?? ''} was aborted, and stable ${ctx.stable ?? ''} has no target groups left; no listener rule is created`, 'NoSafeTarget');
   const blockedBy = ctx.stableTGs.length > 0 ? undefined : targetBlocked(ctx);
   if (blockedBy) return hold(ctx, 'Pending', blockedBy, 'VersionBlocked');
@@ -592,7 +597,7 @@ function rolloutBlocker(ctx: Ctx): string | undefined {
 function rollout(ctx: Ctx): Decision {
   // An aborted version stays aborted whatever its target groups do, until okractl retry (which clears
   // abort) or a different version supersedes it; a blocked one never gets traffic, not even by default.
-  const aborted = ctx.prev.abort === true && ctx.prev.desiredVersion === ctx.target;
+  const aborted = targetAborted(ctx);
   if (ctx.stableTGs.length === 0) return aborted ? keepRule(ctx, `rollout of ${ctx.target ?? ''} was aborted`) : stableGone(ctx);
   if (aborted) return abortedHold(ctx);
   const blocker = rolloutBlocker(ctx);
