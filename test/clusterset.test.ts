@@ -213,6 +213,36 @@ describe('ClusterSet', () => {
     expect(await f.secrets()).toHaveLength(104);
   }, 120_000);
 
+  it('does not move a Secret to a same-named cluster in another region while its own cluster\'s region fails', async () => {
+    const f = await fixture();
+    const other = REGIONS[regionIndex++]!;
+    const otherAdmin = new EKSClient(sdkConfig(awsSettings(other)));
+    const home = await f.createCluster('shop', { app: 'web' });
+    await createClusterSet(f.namespace, {
+      generators: [
+        { awseks: { region: f.region, selector: { matchTags: { app: 'web' } } } },
+        { awseks: { region: other, selector: { matchTags: { app: 'web' } } } },
+      ],
+    });
+    await f.sync();
+    const server = async () => readArgoCdCluster((await f.secrets()).find((s) => s.metadata.name === 'shop')!).server;
+    const homeServer = await server();
+    expect(homeServer).toBe(home.endpoint?.replace(/\/+$/, ''));
+
+    await otherAdmin.send(new CreateClusterCommand({ name: 'shop', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: {}, tags: { app: 'web' } }));
+    proxy.rules.push({ match: describeCluster('shop', f.region), fail: { status: 429, type: 'ThrottlingException', message: 'Rate exceeded' } });
+    await expect(f.sync()).rejects.toThrow(/DescribeCluster shop in/);
+    expect(await server()).toBe(homeServer);
+    const shop = (await f.status())?.clusters?.items?.find((c) => c.name === 'shop');
+    expect(shop?.state).toBe('Skipped');
+    expect(shop?.message).toMatch(/not moved to .*until EKS is listed in full/);
+
+    // Listed in full, the two clusters named shop are refused and the Secret stays where it was.
+    proxy.rules = [];
+    await f.sync();
+    expect(await server()).toBe(homeServer);
+  });
+
   it('honours every generator', async () => {
     const f = await fixture();
     await f.createCluster('a1', { app: 'web', ring: 'a' });

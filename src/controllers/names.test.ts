@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dnsName, isLabelValue, labelValue } from './names.js';
+import { dnsName, isLabelKey, isLabelValue, labelValue } from './names.js';
 
 describe('dnsName', () => {
   it.each([
@@ -32,5 +32,12 @@ describe('labelValue', () => {
     expect(isLabelValue(labelValue('1.2.3+build.5'))).toBe(true);
     expect(isLabelValue(labelValue('x'.repeat(100)))).toBe(true);
     expect(labelValue('x'.repeat(100))).not.toBe(labelValue(`${'x'.repeat(99)}y`));
+  });
+});
+
+describe('isLabelKey', () => {
+  it('follows the Kubernetes rules', () => {
+    expect(['a', 'app.kubernetes.io/name', 'okra.mumo.co/version', 'a'.repeat(63)].every(isLabelKey)).toBe(true);
+    expect(['', '/a', 'a/', 'A_B.example/x', 'a'.repeat(64), 'a/b/c', '-a'].some(isLabelKey)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { KubeApiError } from '../kube/errors.js';
 import { Controller, type ReconcileOutcome, lowPriorityShare } from './controller.js';
-import { TerminalError, WaitingError } from './errors.js';
+import { PartialFailureError, TerminalError, WaitingError } from './errors.js';
 import { silentLogger } from './log.js';
 
 /** Runs a controller whose reconcile follows `script` (one entry per call) and records outcomes. */
@@ -41,6 +41,19 @@ describe('Controller outcome handling', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(18);
     expect(gaps[1]).toBeGreaterThanOrEqual(38);
     expect(gaps[2]).toBeGreaterThanOrEqual(78);
+  });
+
+  it('retries a partial failure with backoff, but never later than the interval it names', async () => {
+    const partly = () => Promise.reject(new PartialFailureError('DescribeCluster legacy in us-east-1: AccessDenied', 40));
+    const h = harness([partly, partly, partly, partly, partly, () => Promise.resolve()]);
+    h.controller.start();
+    h.controller.enqueue('ns/a');
+    await outcomesReach(h.outcomes, 6);
+    await h.controller.stop();
+    expect(h.outcomes).toEqual(['error', 'error', 'error', 'error', 'error', 'success']);
+    // Uncapped, the fifth retry would wait 320 ms (20 ms doubling).
+    const gaps = h.calls.slice(1).map((t, i) => t - h.calls[i]!);
+    expect(gaps[4]).toBeLessThan(200);
   });
 
   it('does not retry a terminal error', async () => {

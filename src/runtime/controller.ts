@@ -4,13 +4,13 @@
 //   TerminalError          → forget; no retry (the reconciler reported the problem in status)
 //   WaitingError           → forget; requeue after the error's own delay
 //   409 conflict           → requeue shortly (someone else wrote first), backing off if it repeats
-//   anything else          → exponential backoff for that key
+//   anything else          → exponential backoff for that key (a PartialFailureError caps it)
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/client.js';
 import { isConflict } from '../kube/errors.js';
 import { objectKey, parseKey, type Informer } from '../kube/informer.js';
-import { classifyError, errorMessage, type WaitingError } from './errors.js';
+import { classifyError, errorMessage, PartialFailureError, type WaitingError } from './errors.js';
 import { timerDelay, WorkQueue, type BackoffOptions, type Priority } from './workqueue.js';
 
 /** What a reconcile returns when it succeeds. */
@@ -252,7 +252,7 @@ export class Controller {
       log.debug('conflict, retrying');
       return 'conflict';
     }
-    const retryInMs = this.queue.addRateLimited(key);
+    const retryInMs = this.queue.addRateLimited(key, undefined, err instanceof PartialFailureError ? err.retryWithinMs : undefined);
     log.warn({ err: errorMessage(err), retryInMs, failures: this.queue.failureCount(key) }, 'reconcile failed');
     return 'error';
   }

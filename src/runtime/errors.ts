@@ -27,6 +27,21 @@ export class WaitingError extends Error {
   }
 }
 
+/**
+ * Part of a pass failed (one region, one cluster) while the rest was done: retry with backoff as for
+ * any transient failure, but never later than `retryWithinMs`, the object's regular interval, so a
+ * failure that persists does not slow down the work that succeeds.
+ */
+export class PartialFailureError extends Error {
+  constructor(
+    message: string,
+    readonly retryWithinMs: number,
+  ) {
+    super(message);
+    this.name = 'PartialFailureError';
+  }
+}
+
 /** How the queue treats a failure. */
 export type ErrorClass = 'terminal' | 'waiting' | 'transient';
 

@@ -48,6 +48,13 @@ describe('WorkQueue', () => {
     expect(q.addRateLimited('a')).toBe(100);
   });
 
+  it('caps one key\'s backoff where the caller asks, below the queue\'s own cap', () => {
+    const q = new WorkQueue({ backoff: { baseMs: 100, maxMs: 1000 } });
+    expect([q.addRateLimited('a', undefined, 300), q.addRateLimited('a', undefined, 300), q.addRateLimited('a', undefined, 300)]).toEqual([100, 200, 300]);
+    expect(q.addRateLimited('b', undefined, 5000)).toBe(100);
+    q.shutdown();
+  });
+
   it('keeps the earliest addAfter deadline for a key', async () => {
     const q = new WorkQueue();
     q.addAfter('a', 5000);

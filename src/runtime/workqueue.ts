@@ -142,12 +142,12 @@ export class WorkQueue {
 
   /**
    * Queues a failed key after its backoff delay, which doubles with every consecutive failure from
-   * `baseMs` (the queue's own base unless given).
+   * `baseMs` (the queue's own base unless given) up to `maxMs` (the queue's own cap unless given).
    */
-  addRateLimited(key: string, baseMs = this.backoff.baseMs): number {
+  addRateLimited(key: string, baseMs = this.backoff.baseMs, maxMs = this.backoff.maxMs): number {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
-    const delay = Math.min(this.backoff.maxMs, baseMs * 2 ** (failures - 1));
+    const delay = Math.min(maxMs, this.backoff.maxMs, baseMs * 2 ** (failures - 1));
     this.addAfter(key, delay);
     return delay;
   }

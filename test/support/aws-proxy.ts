@@ -9,6 +9,8 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The region the request was signed for (from its SigV4 credential scope). */
+  readonly region: string;
 }
 
 /** Answers matching requests with an AWS-shaped error. */
@@ -72,7 +74,8 @@ export class AwsProxy {
 
   private async handle(req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     const url = new URL(req.url ?? '/', this.target);
-    const request: ProxiedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams };
+    const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const request: ProxiedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, region };
     this.seen.push(request);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -94,9 +97,9 @@ export class AwsProxy {
   }
 }
 
-/** Matches EKS DescribeCluster of one cluster. */
-export const describeCluster = (name: string) => (req: ProxiedRequest): boolean =>
-  req.method === 'GET' && req.path === `/clusters/${encodeURIComponent(name)}`;
+/** Matches EKS DescribeCluster of one cluster (in one region when given). */
+export const describeCluster = (name: string, region?: string) => (req: ProxiedRequest): boolean =>
+  req.method === 'GET' && req.path === `/clusters/${encodeURIComponent(name)}` && (region === undefined || req.region === region);
 
 /** Matches EKS ListClusters pages after the first. */
 export const laterListPages = (req: ProxiedRequest): boolean => req.method === 'GET' && req.path === '/clusters' && req.query.has('nextToken');

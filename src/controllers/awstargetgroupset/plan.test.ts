@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TargetGroupBinding } from '../../api/elbv2/targetgroupbinding.js';
 import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import type { AWSTargetGroupSet } from '../../api/v1alpha1/awstargetgroupset.js';
-import { desiredTargetGroup, isLabelKey, planTargetGroups, validateTargetGroupSet, withFailedWrites, type ClusterListing } from './plan.js';
+import { desiredTargetGroup, planTargetGroups, validateTargetGroupSet, withFailedWrites, type ClusterListing } from './plan.js';
 
 const ARN = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
 
@@ -211,9 +211,4 @@ describe('validateTargetGroupSet', () => {
       else expect(problem).toBeUndefined();
     });
   }
-
-  it('isLabelKey follows the Kubernetes rules', () => {
-    expect(['a', 'app.kubernetes.io/name', 'okra.mumo.co/version', 'a'.repeat(63)].every(isLabelKey)).toBe(true);
-    expect(['', '/a', 'a/', 'A_B.example/x', 'a'.repeat(64), 'a/b/c', '-a'].some(isLabelKey)).toBe(false);
-  });
 });

@@ -14,7 +14,7 @@ import {
 import type { AWSTargetGroup } from '../../api/v1alpha1/awstargetgroup.js';
 import type { AWSTargetGroupSet, AWSTargetGroupSetSpec, AWSTargetGroupSetStatus } from '../../api/v1alpha1/awstargetgroupset.js';
 import { canonical } from '../../runtime/status.js';
-import { dnsName, isLabelValue, labelValue, shortHash } from '../names.js';
+import { dnsName, isLabelValue, labelsProblem, labelValue, shortHash } from '../names.js';
 
 /** Default re-listing interval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 60_000;
@@ -58,30 +58,7 @@ export function validateTargetGroupSet(set: Pick<AWSTargetGroupSet, 'metadata' |
   // refuse each of them.
   const name = set.metadata.name ?? '';
   if (!isLabelValue(name)) return `metadata.name ${name} is longer than 63 characters, too long for the ${TARGETGROUPSET_LABEL} label on its AWSTargetGroups`;
-  return templateLabelProblem(spec.template?.metadata?.labels ?? {});
-}
-
-// Kubernetes label keys: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters.
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** True when `key` may be used as a label key. */
-export function isLabelKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash < 0 ? undefined : key.slice(0, slash);
-  const name = key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && LABEL_NAME.test(name);
-}
-
-/** Template labels land on every AWSTargetGroup: one the API server would refuse is a spec error. */
-function templateLabelProblem(labels: Readonly<Record<string, string>>): string | undefined {
-  const rules = 'at most 63 characters of letters, digits, -, _ and ., starting and ending with a letter or digit';
-  for (const [key, value] of Object.entries(labels)) {
-    if (!isLabelKey(key)) return `spec.template.metadata.labels: ${JSON.stringify(key)} is not a valid label key (an optional DNS prefix and /, then ${rules})`;
-    if (!isLabelValue(value)) return `spec.template.metadata.labels.${key}: ${JSON.stringify(value)} is not a valid label value (empty, or ${rules})`;
-  }
-  return undefined;
+  return labelsProblem(spec.template?.metadata?.labels ?? {}, 'spec.template.metadata.labels');
 }
 
 /** The re-listing interval. */

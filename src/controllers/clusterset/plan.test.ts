@@ -87,7 +87,7 @@ describe('planClusterSecrets', () => {
     expect(result.apply).toEqual([]);
     expect(result.delete).toEqual([]);
     expect(result.entries).toEqual([
-      { name: 'blue', secret: 'blue', state: 'Skipped', message: 'cluster is UPDATING: no Secret until it is ACTIVE' },
+      { name: 'blue', secret: 'blue', state: 'Skipped', message: 'cluster is UPDATING: its Secret is kept unchanged until it is ACTIVE' },
       { name: 'green', state: 'Skipped', message: 'cluster is CREATING: no Secret until it is ACTIVE' },
     ]);
   });
@@ -148,8 +148,23 @@ describe('validateClusterSet', () => {
     { spec: clusterSet().spec, want: undefined },
     { spec: clusterSet({ syncInterval: 'often' }).spec, want: 'spec.syncInterval "often" is not a duration (for example 30s or 5m)' },
     { spec: clusterSet({ generators: [{}] }).spec, want: 'spec.generators[0] has no awseks generator' },
+    { spec: clusterSet({ versionLabel: 'example.com/ring' }).spec, want: undefined },
   ])('$want', ({ spec, want }) => {
     expect(validateClusterSet(spec)).toBe(want);
+  });
+
+  // Each of these would be written over a label Argo CD or okra keys on, or refused on every Secret.
+  it.each([
+    { versionLabel: 'argocd.argoproj.io/secret-type', want: /^spec\.versionLabel argocd\.argoproj\.io\/secret-type is a label okra writes on every Secret itself \(what makes Argo CD read it as a cluster\)/ },
+    { versionLabel: 'okra.mumo.co/clusterset', want: /^spec\.versionLabel okra\.mumo\.co\/clusterset is a label okra writes on every Secret itself \(which ClusterSet owns it\)/ },
+    { versionLabel: 'release version', want: /^spec\.versionLabel: "release version" is not a valid label key/ },
+  ])('refuses versionLabel $versionLabel', ({ versionLabel, want }) => {
+    expect(validateClusterSet(clusterSet({ versionLabel }).spec)).toMatch(want);
+  });
+
+  it('refuses template labels the API server would refuse on every Secret', () => {
+    const spec = clusterSet({ template: { metadata: { labels: { 'team name': 'a' } } } }).spec;
+    expect(validateClusterSet(spec)).toMatch(/^spec\.template\.metadata\.labels: "team name" is not a valid label key/);
   });
 });
 
@@ -170,6 +185,36 @@ describe('planClusterSecrets: what could make Argo CD delete or move apps', () =
     expect(result.delete).toEqual([]);
     expect(result.entries.map((e) => e.state)).toEqual(['Error', 'Error']);
     expect(result.entries[0]?.message).toContain('EKS clusters named prod exist in us-east-1 and us-west-2');
+  });
+
+  describe('a Secret is moved to another cluster only after a complete listing', () => {
+    const east = eks('prod', { region: 'us-east-1', arn: 'arn:aws:eks:us-east-1:123456789012:cluster/prod', endpoint: 'https://east.eks.example' });
+    const west = eks('prod', { region: 'us-west-2', arn: 'arn:aws:eks:us-west-2:123456789012:cluster/prod', endpoint: 'https://west.eks.example' });
+    const throttledEast: Discovery = { clusters: [west], complete: false, errors: ['DescribeCluster prod in us-east-1: Rate exceeded'] };
+
+    it('keeps the Secret on its cluster when a throttled region hides that cluster and a same-named one elsewhere shows', () => {
+      const result = plan(twoRegions, throttledEast, [applied(twoRegions, east)]);
+      expect(result.apply).toEqual([]);
+      expect(result.entries).toEqual([
+        {
+          name: 'prod',
+          secret: 'prod',
+          state: 'Skipped',
+          message: 'Secret prod points at arn:aws:eks:us-east-1:123456789012:cluster/prod; not moved to arn:aws:eks:us-west-2:123456789012:cluster/prod until EKS is listed in full',
+        },
+      ]);
+    });
+
+    it('moves it once a complete listing shows its cluster is gone', () => {
+      const result = plan(twoRegions, complete(west), [applied(twoRegions, east)]);
+      expect(result.apply.map((s) => decode(s, 'server'))).toEqual(['https://west.eks.example']);
+    });
+
+    it('still updates a Secret whose own cluster changed during a partial listing', () => {
+      const moved = { ...east, endpoint: 'https://east-2.eks.example' };
+      const result = plan(twoRegions, { clusters: [moved], complete: false, errors: ['ListClusters in us-west-2: Rate exceeded'] }, [applied(twoRegions, east)]);
+      expect(result.apply.map((s) => decode(s, 'server'))).toEqual(['https://east-2.eks.example']);
+    });
   });
 
   it('with prune: false, Secrets carry no owner reference, so deleting the ClusterSet leaves them (and the apps) alone', () => {

@@ -12,7 +12,7 @@ import {
 import type { ClusterSet, ClusterSetSpec } from '../../api/v1alpha1/clusterset.js';
 import type { EksCluster } from '../../aws/eks.js';
 import type { SecretObject } from '../../kube/remote.js';
-import { dnsName, isLabelValue, shortHash } from '../names.js';
+import { dnsName, isLabelValue, labelKeyProblem, labelsProblem, shortHash } from '../names.js';
 
 /** Default re-discovery interval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 60_000;
@@ -56,7 +56,20 @@ export function validateClusterSet(spec: ClusterSetSpec): string | undefined {
   if (spec.syncInterval !== undefined && parseDuration(spec.syncInterval) === undefined) {
     return `spec.syncInterval ${JSON.stringify(spec.syncInterval)} is not a duration (for example 30s or 5m)`;
   }
-  return undefined;
+  return versionLabelProblem(spec.versionLabel) ?? labelsProblem(spec.template.metadata.labels ?? {}, 'spec.template.metadata.labels');
+}
+
+/**
+ * The version label is written last on every Secret, so it would overwrite a label okra or Argo CD keys
+ * on: over the secret-type label Argo CD would stop seeing every cluster (and delete their apps), over
+ * the ClusterSet label the set would lose its Secrets.
+ */
+function versionLabelProblem(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (key === ARGOCD_SECRET_TYPE_LABEL || key === CLUSTERSET_LABEL) {
+    return `spec.versionLabel ${key} is a label okra writes on every Secret itself (${key === CLUSTERSET_LABEL ? 'which ClusterSet owns it' : 'what makes Argo CD read it as a cluster'}): choose another key, for example ${VERSION_LABEL}`;
+  }
+  return labelKeyProblem(key, 'spec.versionLabel');
 }
 
 /** The re-discovery interval of a ClusterSet. */
@@ -230,7 +243,7 @@ export function planClusterSecrets({ cs, discovery, existing, defaultRegion }: P
     const entry =
       regions.length > 1
         ? { name: cluster.name, secret: name, state: 'Error' as const, message: `EKS clusters named ${cluster.name} exist in ${regions.sort().join(' and ')}; one Argo CD Secret cannot name both: narrow the generators' regions or tags (this one is in ${cluster.region})` }
-        : planOne({ cs, cluster, generator, current: byName.get(name) }, apply);
+        : planOne({ cs, cluster, generator, current: byName.get(name), complete: discovery.complete }, apply);
     entries.push(entry);
   }
   const prune = cs.spec.prune !== false && discovery.complete;
@@ -248,14 +261,25 @@ interface ClusterInput {
   readonly cluster: EksCluster;
   readonly generator: Generator;
   readonly current: SecretObject | undefined;
+  /** Every region was listed and every cluster described this pass. */
+  readonly complete: boolean;
 }
 
-function planOne({ cs, cluster, generator, current }: ClusterInput, apply: SecretObject[]): ClusterEntry {
+function planOne({ cs, cluster, generator, current, complete }: ClusterInput, apply: SecretObject[]): ClusterEntry {
   const name = secretNameFor(cluster.name);
-  const notReady = notReadyReason(cluster);
-  if (notReady) return { name: cluster.name, ...(current ? { secret: name } : {}), state: 'Skipped', message: notReady };
   if (current && !ownedBy(current, cs)) {
     return { name: cluster.name, secret: name, state: 'Error', message: `Secret ${name} exists and is not owned by this ClusterSet; left untouched` };
+  }
+  const notReady = notReadyReason(cluster);
+  // An UPDATING cluster (a Kubernetes version upgrade) keeps serving: its Secret stays as it was.
+  if (notReady && current) return { name: cluster.name, secret: name, state: 'Skipped', message: `cluster is ${cluster.status}: its Secret is kept unchanged until it is ACTIVE` };
+  if (notReady) return { name: cluster.name, state: 'Skipped', message: notReady };
+  const previous = current?.metadata.annotations?.[EKS_CLUSTER_ARN_ANNOTATION];
+  // Repointing a Secret moves Argo CD's apps to another cluster, as a delete and a create would. A
+  // partial listing may simply have missed the cluster it points at (or the same name in a second
+  // region, which a full listing refuses), so like a delete it waits for a complete one.
+  if (!complete && previous !== undefined && cluster.arn !== undefined && previous !== cluster.arn) {
+    return { name: cluster.name, secret: name, state: 'Skipped', message: `Secret ${name} points at ${previous}; not moved to ${cluster.arn} until EKS is listed in full` };
   }
   const { secret, version, note } = desiredSecret(cs, cluster, generator);
   if (!current || !secretUpToDate(current, secret)) apply.push(secret);

@@ -11,7 +11,7 @@ import type { SecretObject } from '../../kube/remote.js';
 import type { Clock } from '../../runtime/clock.js';
 import { settleLimit } from '../../runtime/concurrency.js';
 import type { ReconcileRequest, ReconcileResult } from '../../runtime/controller.js';
-import { errorMessage } from '../../runtime/errors.js';
+import { errorMessage, PartialFailureError } from '../../runtime/errors.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { patchStatusIfChanged } from '../../runtime/status.js';
 import { matchingGenerator, planClusterSecrets, regionsOf, secretNameFor, syncIntervalMs, validateClusterSet, type ClusterEntry, type Discovery } from './plan.js';
@@ -33,7 +33,7 @@ export interface ClusterSetDeps {
 
 const DESCRIBE_CONCURRENCY = 8;
 
-/** Reconciles one ClusterSet; an incomplete EKS discovery is thrown so the controller backs off. */
+/** Reconciles one ClusterSet; an incomplete EKS discovery is thrown so the controller backs off (up to syncInterval). */
 export async function reconcileClusterSet(deps: ClusterSetDeps, req: Pick<ReconcileRequest, 'name' | 'namespace'>): Promise<ReconcileResult> {
   const pass = await syncClusterSet(deps, req);
   if (pass?.retry !== undefined) throw pass.retry;
@@ -60,7 +60,7 @@ export async function syncClusterSet(deps: ClusterSetDeps, req: Pick<ReconcileRe
   const pass: PassResult = { discovery, ...(await applyPlan(deps, cs, plan, existing)) };
   if (!deps.dryRun) await report(deps, cs, pass);
   const requeueAfterMs = syncIntervalMs(cs.spec);
-  if (!discovery.complete) return { ...pass, requeueAfterMs, retry: new Error(`EKS discovery incomplete: ${discovery.errors.join('; ')}`) };
+  if (!discovery.complete) return { ...pass, requeueAfterMs, retry: new PartialFailureError(`EKS discovery incomplete: ${discovery.errors.join('; ')}`, requeueAfterMs) };
   return { ...pass, requeueAfterMs };
 }
 

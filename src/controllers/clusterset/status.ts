@@ -30,7 +30,8 @@ export function clusterSetStatus(cs: ClusterSet, pass: PassResult, now: Date): C
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     conditions,
     clusters: {
-      names: pass.entries.filter((e) => e.state === 'Synced').map((e) => e.name),
+      // A skipped cluster that has a Secret (kept while it updates) still has its apps.
+      names: pass.entries.filter((e) => e.state === 'Synced' || (e.state === 'Skipped' && e.secret !== undefined)).map((e) => e.name),
       items: pass.entries.map((e) => ({ ...e })),
     },
   };
