@@ -78,6 +78,25 @@ describe('Cell gates', () => {
     expect(w.writes().some((weights) => (weights.green2 ?? 0) > 0)).toBe(false);
   }, 90_000);
 
+  it('restarts the steps when they are edited mid-rollout: an analysis that replaced the running pause is run, not passed on the pause\'s timer', async () => {
+    const steps = (middle: CanaryStep): Partial<CellSpec> => ({ updateStrategy: { canary: { steps: [{ setWeight: 20 }, middle, { setWeight: 50 }] } } });
+    const w = await rollTo2(steps({ pause: { duration: '1h' } }), (w) => template(w, 'errors'));
+    await w.waitForStatus('web', (s) => s.currentStepIndex === 1 && s.reason === 'Pausing');
+
+    await w.patchSpec('web', steps(analysisStep('errors')));
+    await vi.waitFor(async () => { expect(await w.analysisRuns('web')).toHaveLength(1); }, { timeout: 20_000 });
+    const waiting = await w.waitForStatus('web', (s) => s.currentStepIndex === 1 && s.reason === 'WaitingForGate');
+    expect(waiting.gates).toEqual([expect.objectContaining({ kind: 'AnalysisRun', step: '1' })]);
+    expect(w.eventReasons('web')).toContain('StepsChanged');
+    expect(await w.weights()).toEqual({ blue: 80, green: 20 });
+
+    const [run] = await w.analysisRuns('web');
+    await w.client.mergePatch(RolloutsTypes.analysisRun, { name: run?.metadata.name ?? '', namespace: w.namespace }, { status: { phase: 'Successful' } });
+    await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.stableVersion === '2.0.0');
+    // The bootstrap of 1.0.0, then 20% once: the restart found that weight already in place.
+    expect(w.writes().map((weights) => weights.green ?? 0)).toEqual([0, 20, 50, 100]);
+  }, 90_000);
+
   describe('experiment analysis args', () => {
     const experimentWith = (args: AnalysisArg[]): Partial<CellSpec> => ({
       updateStrategy: { canary: { steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'web-canary' }], analyses: [{ name: 'check', templateName: 'errors', args }] } }] } },

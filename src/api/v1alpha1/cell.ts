@@ -239,6 +239,10 @@ export const CellStatusSchema = z.object({
     .string()
     .optional()
     .describe('Hash of the desired version\'s target-group set the current steps run against.'),
+  stepsHash: z
+    .string()
+    .optional()
+    .describe('Hash of the canary steps the current rollout runs; when the steps change mid-rollout, it restarts from the first step, as in Argo Rollouts.'),
   attempt: z
     .string()
     .optional()

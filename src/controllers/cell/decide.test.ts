@@ -7,6 +7,7 @@ import { ruleConditions } from '../listener.js';
 import { planPromote } from '../../cli/okractl/rollout.js';
 import { decide, restartedRunName } from './decide.js';
 import { type Decision, type GateState, type Observed, gateKey } from './model.js';
+import { stepsHash } from './steps.js';
 import { selectTargetGroups } from './targets.js';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2';
@@ -511,6 +512,42 @@ describe('decide: gates and abort', () => {
     expect(d.action).toMatchObject({ kind: 'Abort', version: '2.0.0', blocklist: true });
     expect(weightsOf(d)).toEqual({ a: 100 });
     expect(d.status.gates).toEqual([expect.objectContaining({ step: '1', phase: 'Failed' })]);
+  });
+
+  describe('when the steps are edited mid-rollout', () => {
+    const pauseSteps: CellSpec['updateStrategy'] = { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 50 }] } };
+    const atPause: CellStatus = { ...atAnalysis, attempt: 'att-1', stepsHash: stepsHash(cell({ updateStrategy: pauseSteps })), currentStepStartedAt: '2026-11-22T11:30:00Z' };
+    const expiredPause: GateState = { kind: 'Pause', name: 'web-1-pause-att-1', phase: 'Successful', step: 1, hash: 'att-1' };
+
+    it('restarts the steps from the first (Argo Rollouts), so a pause replaced by an analysis does not pass it on its timer', () => {
+      const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: expiredPause }));
+      expect(d.status).toMatchObject({ currentStepIndex: 1, stepsHash: stepsHash(cell({ updateStrategy: analysisSteps })) });
+      expect(d.status.attempt).not.toBe('att-1');
+      expect(d.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+      expect(d.events[0]).toEqual({ type: 'Normal', reason: 'StepsChanged', message: 'the canary steps changed: 2.0.0 restarts them from the first step' });
+    });
+
+    it('runs an analysis inserted before the current step', () => {
+      const inserted: CellSpec['updateStrategy'] = { canary: { steps: [{ analysis: { templates: [{ templateName: 'errors' }] } }, ...(pauseSteps.canary?.steps ?? [])] } };
+      const d = decide(observe({ cell: cell({ updateStrategy: inserted }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }) }));
+      // Step 1 is an analysis now, at the weight in effect before any setWeight: the canary is taken out.
+      expect(d.status.currentStepIndex).toBe(0);
+      expect(d.action).toMatchObject({ kind: 'SetWeights' });
+      expect(weightsOf(d)).toEqual({ a: 100 });
+    });
+
+    it('does not take a gate of another kind at the same index as the step\'s (a status from before the steps hash)', () => {
+      const legacy: CellStatus = { ...atPause, stepsHash: undefined };
+      const d = decide(observe({ cell: cell({ updateStrategy: analysisSteps }, legacy), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: expiredPause }));
+      expect(d.status).toMatchObject({ currentStepIndex: 1, attempt: 'att-1', stepsHash: stepsHash(cell({ updateStrategy: analysisSteps })) });
+      expect(d.action).toMatchObject({ kind: 'StartGate', gate: 'step', stepIndex: 1 });
+    });
+
+    it('keeps going when only something other than the steps changed', () => {
+      const d = decide(observe({ cell: cell({ updateStrategy: pauseSteps, replicas: 1 }, atPause), tgs, rule: liveRule({ a: 80, b: 20 }), stepGate: { ...expiredPause, phase: 'Running' } }));
+      expect(d.status).toMatchObject({ currentStepIndex: 1, attempt: 'att-1', reason: 'Pausing' });
+      expect(d.events).toEqual([]);
+    });
   });
 
   describe('keeps the verdict of a failed gate when the target groups change after it', () => {

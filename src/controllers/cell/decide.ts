@@ -18,7 +18,7 @@ import { dnsName } from '../names.js';
 import { ruleOfListener, type PriorityHolder } from '../rule.js';
 import { type CellAction, type Decision, type GateState, type Observed, attemptId, backgroundRunNamed, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
 import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js';
-import { canaryWeightAt, pauseDuration, stepKind, stepsOf, stepsProblem } from './steps.js';
+import { canaryWeightAt, gateKindOf, pauseDuration, stepKind, stepsHash, stepsOf, stepsProblem } from './steps.js';
 import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
 
 /** ALB accepts at most this many target groups in one forward action. */
@@ -604,7 +604,7 @@ function rollout(ctx: Ctx): Decision {
   if (blocker) return heldAtStable(ctx, blocker);
   const hash = targetGroupsHash(ctx.targetTGs);
   const fresh = ctx.prev.desiredVersion !== ctx.target || ctx.prev.targetGroupsHash !== hash || ctx.prev.abort === true;
-  const started = fresh ? startRollout(ctx, hash) : { status: ctx.prev, events: [] as EventInput[] };
+  const started = fresh || stepsChanged(ctx) ? startRollout(ctx, hash) : { status: withStepsHash(ctx), events: [] as EventInput[] };
   const next: Ctx = { ...ctx, prev: started.status };
   const decision = runCurrentStep(next, gateKey(next.prev) ?? hash);
   return { ...decision, events: [...started.events, ...decision.events] };
@@ -639,15 +639,37 @@ function heldAtStable(ctx: Ctx, reason: string): Decision {
   return { status: withPhase(ensured.status, { phase, reason: code, message: reason }, phaseContext(ctx.obs)), events };
 }
 
+/**
+ * The steps were edited while this rollout runs them. As in Argo Rollouts the rollout restarts from the
+ * first step: continuing by index would run whatever step now sits there, skipping an analysis added
+ * before it, or passing one that replaced a pause on the pause's timer. Not after promote --full, which
+ * skips the steps anyway. A status without the hash (written before it existed) records it instead.
+ */
+function stepsChanged(ctx: Ctx): boolean {
+  return ctx.prev.stepsHash !== undefined && ctx.prev.stepsHash !== stepsHash(ctx.obs.cell) && ctx.prev.promoteFull !== true;
+}
+
+function withStepsHash(ctx: Ctx): CellStatus {
+  return ctx.prev.stepsHash === undefined ? { ...ctx.prev, stepsHash: stepsHash(ctx.obs.cell) } : ctx.prev;
+}
+
+/** Why a rollout (re)starts: the Event that says so. */
+function startEvent(ctx: Ctx, hash: string): EventInput {
+  const [previous, target, stable] = [ctx.prev.desiredVersion, ctx.target ?? '', ctx.stable ?? ''];
+  const inFlight = previous !== undefined && previous !== stable && ctx.prev.abort !== true;
+  if (inFlight && previous === target && ctx.prev.targetGroupsHash === hash) {
+    return { type: 'Normal', reason: 'StepsChanged', message: `the canary steps changed: ${target} restarts them from the first step` };
+  }
+  if (inFlight) return { type: 'Normal', reason: 'RolloutSuperseded', message: `rollout of ${previous} superseded: ${target} starts its steps against stable ${stable}` };
+  return { type: 'Normal', reason: 'RolloutStarted', message: `rolling out ${target} over stable ${stable}` };
+}
+
 function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: EventInput[] } {
-  const inFlight = ctx.prev.desiredVersion !== undefined && ctx.prev.desiredVersion !== ctx.stable && ctx.prev.abort !== true;
-  const message = inFlight
-    ? `rollout of ${ctx.prev.desiredVersion ?? ''} superseded: ${ctx.target ?? ''} starts its steps against stable ${ctx.stable ?? ''}`
-    : `rolling out ${ctx.target ?? ''} over stable ${ctx.stable ?? ''}`;
   const status: CellStatus = {
     ...ctx.prev,
     desiredVersion: ctx.target,
     targetGroupsHash: hash,
+    stepsHash: stepsHash(ctx.obs.cell),
     attempt: attemptId(hash, ctx.now),
     currentStepIndex: 0,
     currentStepStartedAt: ctx.now.toISOString(),
@@ -657,7 +679,7 @@ function startRollout(ctx: Ctx, hash: string): { status: CellStatus; events: Eve
     promoteFull: undefined,
     gates: undefined,
   };
-  return { status, events: [{ type: 'Normal', reason: inFlight ? 'RolloutSuperseded' : 'RolloutStarted', message }] };
+  return { status, events: [startEvent(ctx, hash)] };
 }
 
 /** An aborted rollout stays on stable, Degraded, until retried or superseded. */
@@ -756,7 +778,7 @@ function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
   if (duration === 'indefinite' || duration === undefined) return waitPaused(ctx, status, `${ref.label}: paused until promoted (okractl promote)`);
   const startedAt = Date.parse(ctx.prev.currentStepStartedAt ?? ctx.now.toISOString());
   const endsAt = startedAt + duration;
-  const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
+  const gate = stepGate(ctx, ref);
   if (ctx.now.getTime() >= endsAt || gate?.phase === 'Successful') return advance(ctx, status, ref.index);
   const name = gateName(ctx.obs.cell, ref.index, 'pause', ref.hash);
   if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name });
@@ -764,8 +786,14 @@ function pauseStep(ctx: Ctx, status: CellStatus, ref: StepRef): Decision {
   return { status: withPhase(withStepGate(status, gate, ref.index), { phase: 'Progressing', reason: 'Pausing', message }, phaseContext(ctx.obs)), events: [], requeueAfterMs: endsAt - ctx.now.getTime() };
 }
 
-function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
+/** The observed gate if it is this step's, of this attempt and of the kind the step is now. */
+function stepGate(ctx: Ctx, ref: StepRef): GateState | undefined {
   const gate = gateFor(ctx.obs.stepGate, ref.index, ref.hash);
+  return gate?.kind === gateKindOf(stepsOf(ctx.obs.cell)[ref.index]) ? gate : undefined;
+}
+
+function gateStep(ctx: Ctx, status: CellStatus, ref: StepRef, kind: 'analysis' | 'experiment'): Decision {
+  const gate = stepGate(ctx, ref);
   if (!gate) return startGate(ctx, status, { gate: 'step', stepIndex: ref.index, name: gateName(ctx.obs.cell, ref.index, kind, ref.hash) });
   const withGate = withStepGate(status, gate, ref.index);
   if (gate.phase === 'Successful') return advance(ctx, withGate, ref.index);

@@ -13,7 +13,7 @@ import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
 import { type GatePhase, type GateState, backgroundRunNamed, gateKey } from './model.js';
-import { pauseDuration, stepsOf } from './steps.js';
+import { gateKindOf, pauseDuration, stepsOf } from './steps.js';
 
 /** Label keys on gate objects (the first two are the original okra's). */
 export const GateLabels = {
@@ -125,8 +125,12 @@ export class KubeGates implements GatePort {
         hash,
       };
     };
-    const step = String(cell.status?.currentStepIndex ?? 0);
-    const stepObj = mine.find(({ obj }) => obj.metadata.labels?.[GateLabels.stepIndex] === step);
+    const index = cell.status?.currentStepIndex ?? 0;
+    const step = String(index);
+    // Only a gate of the kind the step now is: a Pause left at this index by steps since edited must not
+    // stand in for the analysis that replaced it.
+    const kind = gateKindOf(stepsOf(cell)[index]);
+    const stepObj = mine.find((g) => g.kind === kind && g.obj.metadata.labels?.[GateLabels.stepIndex] === step);
     const bgObj = currentBackgroundRun(cell, mine.filter(({ obj }) => obj.metadata.labels?.[GateLabels.stepIndex] === 'bg'));
     return { ...(stepObj ? { stepGate: toState(stepObj) } : {}), ...(bgObj ? { backgroundGate: toState(bgObj) } : {}) };
   }

@@ -1,7 +1,10 @@
 // Canary step helpers, pure: what kind a step is, the canary weight in effect at a step (Argo Rollouts
 // semantics: the latest setWeight at or before it), and step validation.
+import { createHash } from 'node:crypto';
 import { parseDuration } from '../../api/duration.js';
 import type { CanaryStep, Cell } from '../../api/v1alpha1/cell.js';
+import { canonical } from '../../runtime/status.js';
+import type { GateState } from './model.js';
 
 /** The kinds of step okra executes. */
 export type StepKind = 'setWeight' | 'pause' | 'analysis' | 'experiment';
@@ -17,6 +20,20 @@ export function stepKind(step: CanaryStep): StepKind | undefined {
   if (step.pause !== undefined) return 'pause';
   if (step.analysis !== undefined) return 'analysis';
   if (step.experiment !== undefined) return 'experiment';
+  return undefined;
+}
+
+/** Hash of the Cell's canary steps: a rollout whose steps changed restarts them (Argo's step hash). */
+export function stepsHash(cell: Cell): string {
+  return createHash('sha256').update(canonical(stepsOf(cell))).digest('hex').slice(0, 10);
+}
+
+/** The kind of gate object a step waits on (none for setWeight): a gate of another kind is not its gate. */
+export function gateKindOf(step: CanaryStep | undefined): GateState['kind'] | undefined {
+  const kind = step ? stepKind(step) : undefined;
+  if (kind === 'pause') return 'Pause';
+  if (kind === 'analysis') return 'AnalysisRun';
+  if (kind === 'experiment') return 'Experiment';
   return undefined;
 }
 
