@@ -242,12 +242,17 @@ describe('builtin analysis engine with Cells', () => {
     );
   });
 
-  it('reports a template whose metric the builtin engine cannot evaluate as an Error run that aborts', async () => {
+  it('refuses a template whose metric the builtin engine cannot measure as the Cell\'s spec problem: no run, no rollback, nothing blocklisted', async () => {
     const w = await world();
     await template(w, 'job', { metrics: [{ name: 'job', provider: { job: { spec: { template: {} } } } }] });
-    await rollTo2(w, { updateStrategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'job' }] } }] } } });
-    const aborted = await w.waitForStatus('web', (s) => s.phase === 'Degraded', 30_000);
-    expect(aborted.message).toContain("the job provider is not supported by okra's builtin analysis engine");
+    await rollTo2(w, { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'job' }] } }] } } });
+    const invalid = await w.waitForStatus('web', (s) => s.phase === 'InvalidSpec', 30_000);
+    expect(invalid.message).toBe(
+      "spec.updateStrategy.canary.steps[1].analysis: metric job: the job provider is not supported by okra's builtin analysis engine; run okrad with --analysis-engine=argo-rollouts",
+    );
+    expect(await w.analysisRuns('web')).toEqual([]);
+    expect(await client.get<VersionBlocklist>(VersionBlocklistType, 'web', w.namespace)).toBeUndefined();
+    expect(invalid.abort).toBeUndefined();
   });
 });
 

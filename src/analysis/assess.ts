@@ -87,7 +87,8 @@ function durationMs(text: string | undefined): number | undefined {
   return parsed?.ok ? parsed.ms : undefined;
 }
 
-function providerProblem(metric: Metric): string | undefined {
+/** Why okra's builtin engine cannot measure a metric (no provider, several, or one it lacks), or undefined. */
+export function providerProblem(metric: Metric): string | undefined {
   const providers = Object.entries(metric.provider).filter(([, v]) => v !== undefined && v !== null).map(([k]) => k);
   if (providers.length !== 1) return `expected exactly one metric provider, found ${providers.length}`;
   const [name = ''] = providers;

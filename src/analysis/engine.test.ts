@@ -78,6 +78,14 @@ describe('evaluateRun', () => {
     expect(pass.events).toEqual([{ type: 'Warning', reason: 'AnalysisRunError', message: 'Analysis Completed. Result: Error' }]);
   });
 
+  it('leaves the run as it is when the API server fails to answer for a secret arg, so the pass is retried instead of ending the run', async () => {
+    const provider = new ScriptedProvider([1]);
+    const failing: EngineDeps = { ...deps(provider), readSecret: () => Promise.reject(new Error('etcdserver: request timed out (503)')) };
+    const r = run({}, { args: [{ name: 'service', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } }] });
+    await expect(evaluateRun(failing, r)).rejects.toThrow('etcdserver: request timed out');
+    expect(provider.seen).toEqual([]);
+  });
+
   it('retries a transient failure within the measurement and records one good measurement', async () => {
     const provider = new ScriptedProvider([new TransientError('429 Too Many Requests'), new TransientError('503'), 0.99]);
     const pass = await evaluateRun(deps(provider), run({ successCondition: 'result > 0.5' }, { args: [{ name: 'service', value: 'x' }] }));

@@ -6,7 +6,7 @@ import type { AnalysisPhase, AnalysisRun, AnalysisRunStatus, Metric, MetricResul
 import { errorMessage } from '../runtime/errors.js';
 import { assessRun, completed, dryRunMetrics, dueMetrics, metricsProblem, nextReconcile, recordMeasurement, retentionLimits, trimMeasurements } from './assess.js';
 import { takeMeasurement, type ProviderSet, type RetryPolicy } from './measure.js';
-import { redact, resolveArgValues, resolveMetricArgs, type SecretKeyReader } from './metric-args.js';
+import { ArgumentError, redact, resolveArgValues, resolveMetricArgs, type SecretKeyReader } from './metric-args.js';
 
 /** What the engine talks to. */
 export interface EngineDeps {
@@ -44,6 +44,9 @@ async function resolveForValidation(run: AnalysisRun): Promise<Metric[]> {
     const { args } = await resolveArgValues(run.spec.args ?? [], run.metadata.namespace ?? '');
     return run.spec.metrics.map((m) => resolveMetricArgs(m, args));
   } catch (err) {
+    // A missing Secret or key ends the run as in Argo Rollouts; an API server that failed to answer
+    // is retried with backoff, since ending the run in Error would roll back and blocklist the version.
+    if (!(err instanceof ArgumentError)) throw err;
     throw new RunError(`Unable to resolve metric arguments: ${errorMessage(err)}`);
   }
 }
@@ -87,6 +90,9 @@ async function measureDue(deps: EngineDeps, run: AnalysisRun, ctx: { metrics: re
   try {
     resolved = await resolveArgValues(run.spec.args ?? [], namespace, deps.readSecret);
   } catch (err) {
+    // A missing Secret or key ends the run as in Argo Rollouts; an API server that failed to answer
+    // is retried with backoff, since ending the run in Error would roll back and blocklist the version.
+    if (!(err instanceof ArgumentError)) throw err;
     throw new RunError(`Unable to resolve metric arguments: ${errorMessage(err)}`);
   }
   const measurements = await Promise.all(

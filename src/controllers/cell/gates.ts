@@ -8,6 +8,7 @@ import { RolloutsTypes, type AnalysisRun, type AnalysisTemplate } from '../../ap
 import type { Experiment } from '../../api/rollouts/experiment.js';
 import type { Cell, CanaryStep } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
+import { providerProblem } from '../../analysis/assess.js';
 import { GateSpecError, buildAnalysisRun, stepArgValue } from '../../analysis/run-builder.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
@@ -90,6 +91,17 @@ function currentBackgroundRun<G extends { obj: GateObject }>(cell: Cell, runs: r
 function refuseEndless(run: AnalysisRun, where: string): void {
   const endless = run.spec.metrics.find((m) => m.interval !== undefined && m.interval !== '' && (m.count === undefined || m.count === 0 || m.count === '0'));
   if (endless) throw new GateSpecError(`${where}: metric ${endless.name} has an interval but no count, so the step would never finish; set count`);
+}
+
+/**
+ * With okra's builtin engine a run whose provider it lacks could only end in Error, which aborts the
+ * rollout and blocklists a version nothing was measured of: refused as the Cell's spec problem instead.
+ */
+function refuseUnsupportedProviders(run: AnalysisRun, where: string): void {
+  for (const metric of run.spec.metrics) {
+    const problem = providerProblem(metric);
+    if (problem) throw new GateSpecError(`${where}: metric ${metric.name}: ${problem}`);
+  }
 }
 
 /** Gates backed by the API server, read from informers. */
@@ -214,6 +226,8 @@ export class KubeGates implements GatePort {
     const templates = await Promise.all((analysis?.templates ?? []).map((ref) => this.template(cell, ref, where)));
     const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels: { ...labels, ...this.deps.analysisRunLabels }, where });
     if (labels[GateLabels.stepIndex] !== 'bg') refuseEndless(run, where);
+    // analysisRunLabels are set exactly when okra's builtin engine evaluates the runs.
+    if (this.deps.analysisRunLabels) refuseUnsupportedProviders(run, where);
     await this.deps.client.create(RolloutsTypes.analysisRun, run);
   }
 
