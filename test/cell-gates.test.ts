@@ -97,6 +97,15 @@ describe('Cell gates', () => {
     expect(w.writes().map((weights) => weights.green ?? 0)).toEqual([0, 20, 50, 100]);
   }, 90_000);
 
+  it('carries a step\'s own dryRun and measurementRetention into its AnalysisRun (the CRD keeps them)', async () => {
+    const step: CanaryStep = { analysis: { templates: [{ templateName: 'errors' }], dryRun: [{ metricName: 'errors' }], measurementRetention: [{ metricName: 'errors', limit: 3 }] } };
+    const w = await rollTo2({ updateStrategy: { canary: { steps: [{ setWeight: 20 }, step, { setWeight: 50 }] } } }, (w) => template(w, 'errors'));
+    await vi.waitFor(async () => { expect(await w.analysisRuns('web')).toHaveLength(1); }, { timeout: 20_000 });
+    const [run] = await w.analysisRuns('web');
+    expect(run?.spec.dryRun).toEqual([{ metricName: 'errors' }]);
+    expect(run?.spec.measurementRetention).toEqual([{ metricName: 'errors', limit: 3 }]);
+  }, 90_000);
+
   describe('experiment analysis args', () => {
     const experimentWith = (args: AnalysisArg[]): Partial<CellSpec> => ({
       updateStrategy: { canary: { steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'web-canary' }], analyses: [{ name: 'check', templateName: 'errors', args }] } }] } },

@@ -75,4 +75,21 @@ describe('AnalysisRun construction', () => {
       spec: { metrics: [{ name: 'm1' }], args: [{ name: 'x', value: 'v' }] },
     });
   });
+
+  describe('the Cell\'s own dryRun and measurementRetention rules (Argo Rollouts RolloutAnalysis)', () => {
+    const withRules = (rules: Parameters<typeof buildAnalysisRun>[0]['rules']) => {
+      const t: AnalysisTemplate = { ...template('a', ['errors', 'latency']), spec: { ...template('a', ['errors', 'latency']).spec, dryRun: [{ metricName: 'latency' }] } };
+      return buildAnalysisRun({ cell, name: 'r', templates: [t], stepArgs: [], labels: {}, where: 'spec.updateStrategy.canary.steps[1].analysis', rules });
+    };
+
+    it('adds them after the templates\' own, so a metric the Cell marks dry-run cannot fail the rollout', () => {
+      const run = withRules({ dryRun: [{ metricName: 'errors' }], measurementRetention: [{ metricName: 'errors', limit: 20 }] });
+      expect(run.spec.dryRun).toEqual([{ metricName: 'latency' }, { metricName: 'errors' }]);
+      expect(run.spec.measurementRetention).toEqual([{ metricName: 'errors', limit: 20 }]);
+    });
+
+    it('refuses two rules for one metric, naming it', () => {
+      expect(() => withRules({ dryRun: [{ metricName: 'latency' }] })).toThrow(new GateSpecError("spec.updateStrategy.canary.steps[1].analysis: two Dry-Run metric rules have the same name 'latency'"));
+    });
+  });
 });

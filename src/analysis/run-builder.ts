@@ -96,12 +96,28 @@ export interface RunInput {
   readonly labels: Record<string, string>;
   /** Where the gate is defined, for error messages. */
   readonly where: string;
+  /** The step's (or background analysis') own dryRun and measurementRetention rules. */
+  readonly rules?: { readonly dryRun?: readonly { metricName: string }[] | undefined; readonly measurementRetention?: readonly { metricName: string; limit: number }[] | undefined } | undefined;
+}
+
+/**
+ * The templates' rules followed by the Cell's, as Argo Rollouts merges them; two rules for one metric
+ * are refused, since which of them applies would be a guess.
+ */
+function mergeRules<T extends { metricName: string }>(fromTemplates: readonly T[], fromCell: readonly T[] | undefined, what: string, where: string): T[] {
+  const merged = [...fromTemplates, ...(fromCell ?? [])];
+  const names = merged.map((r) => r.metricName);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new GateSpecError(`${where}: two ${what} metric rules have the same name '${twice}'`);
+  return merged;
 }
 
 /** Builds the AnalysisRun object for a gate. */
 export function buildAnalysisRun(input: RunInput): AnalysisRun {
   const merged = mergeTemplates(input.templates);
   const args = mergeArgs(input.cell, merged.args, input.stepArgs, input.where);
+  const dryRun = mergeRules(merged.dryRun, input.rules?.dryRun, 'Dry-Run', input.where);
+  const measurementRetention = mergeRules(merged.measurementRetention, input.rules?.measurementRetention, 'Measurement Retention', input.where);
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisRun',
@@ -116,8 +132,8 @@ export function buildAnalysisRun(input: RunInput): AnalysisRun {
     spec: {
       metrics: merged.metrics,
       ...(args.length > 0 ? { args } : {}),
-      ...(merged.dryRun.length > 0 ? { dryRun: merged.dryRun } : {}),
-      ...(merged.measurementRetention.length > 0 ? { measurementRetention: merged.measurementRetention } : {}),
+      ...(dryRun.length > 0 ? { dryRun } : {}),
+      ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
     },
   };
 }

@@ -73,6 +73,14 @@ export const RolloutAnalysisSchema = z.object({
     .optional()
     .describe('Templates merged into one AnalysisRun (metrics and args concatenated).'),
   args: z.array(AnalysisArgSchema).optional().describe('Arguments merged over the templates\' own.'),
+  dryRun: z
+    .array(z.object({ metricName: z.string().describe('Metric name, or a regular expression matching metric names.') }))
+    .optional()
+    .describe('Metrics measured and shown but never counted toward the verdict, added to the templates\' own (Argo Rollouts RolloutAnalysis.dryRun).'),
+  measurementRetention: z
+    .array(z.object({ metricName: z.string().describe('Metric name, or a regular expression matching metric names.'), limit: int32('Measurements to keep.') }))
+    .optional()
+    .describe('How many measurements to keep per metric, added to the templates\' own.'),
 });
 
 /** Background analysis: runs alongside the steps from `startingStep` on. */

@@ -224,7 +224,7 @@ export class KubeGates implements GatePort {
   ): Promise<void> {
     if (!this.deps.analysisRuns) throw new GateSpecError(`${where}: the Argo Rollouts CRDs (argoproj.io AnalysisRun) are not installed`);
     const templates = await Promise.all((analysis?.templates ?? []).map((ref) => this.template(cell, ref, where)));
-    const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels: { ...labels, ...this.deps.analysisRunLabels }, where });
+    const run = buildAnalysisRun({ cell, name, templates, stepArgs: analysis?.args ?? [], labels: { ...labels, ...this.deps.analysisRunLabels }, where, rules: analysis });
     if (labels[GateLabels.stepIndex] !== 'bg') refuseEndless(run, where);
     // analysisRunLabels are set exactly when okra's builtin engine evaluates the runs.
     if (this.deps.analysisRunLabels) refuseUnsupportedProviders(run, where);
