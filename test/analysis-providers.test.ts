@@ -135,6 +135,18 @@ describe('datadog provider', () => {
     expect(await measure({ successCondition: 'default(result, 5) < 1', provider: { datadog: { query: 'sum:nothing' } } })).toMatchObject({ phase: 'Failed', value: '[]' });
   });
 
+  // Datadog puts the group column of a `by {tag}` query first; Argo Rollouts finds the number column by
+  // type and gives the condition every group's value, so a bad second group fails the measurement.
+  it('gives every group of a grouped v2 query to the condition', async () => {
+    const columns = [
+      { name: 'cluster', type: 'group', values: [['a'], ['b'], ['c']] },
+      { name: 'query', type: 'number', values: [0.01, null, 0.2], meta: {} },
+    ];
+    fake.set('sum:errors{*} by {cluster}', { raw: JSON.stringify({ data: { type: 'scalar_response', attributes: { columns } } }) });
+    const m = await measure({ successCondition: 'all(result, {# < 0.05})', provider: { datadog: { apiVersion: 'v2', query: 'sum:errors{*} by {cluster}' } } });
+    expect(m).toMatchObject({ phase: 'Failed', value: '[0.01,0.2]', metadata: { groups: '[{"name":"a","value":0.01},{"name":"c","value":0.2}]' } });
+  });
+
   it('uses a namespaced secretRef and reports refused keys as an Error without retrying', async () => {
     const before = fake.requests.length;
     const m = await measure({ provider: { datadog: { query: 'avg:errors{service:web}', secretRef: { name: 'wrong-keys', namespaced: true } } } });

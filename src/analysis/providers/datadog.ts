@@ -1,7 +1,8 @@
 // The Datadog provider, as Argo Rollouts': v1 `query` (the last point of the first series) or v2 scalar
-// `queries` + `formula` (the first value of the first column), over the metric's `interval` window up to
-// now. Credentials come as Argo Rollouts finds them: the named Secret (`secretRef`), else DD_API_KEY /
-// DD_APP_KEY / DD_ADDRESS from the environment, else the `datadog` Secret in okrad's namespace.
+// `queries` + `formula` (the number column: one value for a plain query, the list of per-group values for
+// a `by {tag}` query), over the metric's `interval` window up to now. Credentials come as Argo Rollouts
+// finds them: the named Secret (`secretRef`), else DD_API_KEY / DD_APP_KEY / DD_ADDRESS from the
+// environment, else the `datadog` Secret in okrad's namespace.
 // The Datadog client is imported on first use: loading it costs tens of MiB that most installs never need.
 import type { client, v2 } from '@datadog/datadog-api-client';
 import type { Metric } from '../../api/rollouts/analysis.js';
@@ -110,7 +111,16 @@ async function queryV1(credentials: Credentials, query: string, window: { from: 
   const { MetricsApi } = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/MetricsApi.js');
   const api = new MetricsApi(await configuration(credentials));
   const response = await call(() => api.queryMetrics({ ...window, query }));
-  const series = goSeries(response.series);
+  return fromV1Series(response.series);
+}
+
+/**
+ * A v1 answer as Argo Rollouts' parseResponseV1 reads it: the last point of the first series only, so a
+ * grouped v1 query (`by {tag}`, one series per group) is judged on its first group alone. Argo does the
+ * same; v2 is the API that gives every group to the condition.
+ */
+export function fromV1Series(raw: readonly { pointlist?: unknown }[] | undefined): Observation {
+  const series = goSeries(raw);
   const points = series?.[0]?.pointlist ?? [];
   if (points.length === 0) return { value: JSON.stringify(series), result: null };
   const last = points.at(-1);
@@ -143,11 +153,142 @@ async function queryV2(credentials: Credentials, dd: DatadogMetric, window: { fr
   const api = new MetricsApi(await configuration(credentials));
   const response = await call(() => api.queryScalarData({ body: scalarRequest(dd, window) }));
   if (response.errors) throw new Error(`There were errors in your query: ${response.errors}`);
-  const columns = (response.data?.attributes?.columns ?? []) as { values?: (number | null)[] }[];
-  const first = columns[0]?.values?.[0];
-  if (first !== undefined && first !== null) return { value: goFloat(first), result: first };
-  const empty = columns.length === 1 ? (columns[0]?.values ?? null) : { columns };
-  return { value: JSON.stringify(empty), result: null };
+  return fromV2Columns(response.data?.attributes?.columns);
+}
+
+/** A v2 scalar column as Argo Rollouts decodes it; values stay raw because their shape depends on the type. */
+interface V2Column {
+  readonly name: string;
+  readonly type: string;
+  readonly values: readonly unknown[];
+}
+
+/** A value of a grouped query with its group's label, as Argo Rollouts lists them in `metadata.groups`. */
+interface GroupedValue {
+  readonly name: string;
+  readonly value: number;
+}
+
+/**
+ * A v2 scalar answer as Argo Rollouts' parseResponseV2 reads it. Columns are found by type, not position:
+ * Datadog puts a `group` column (tag values) before the `number` column for `by {tag}` queries. Nulls
+ * (no data for a group) are dropped. A plain query gives its first value as a number; a grouped query
+ * always gives the list, even for one group, so `all(result, {# < 0.05})` judges every group and one bad
+ * group cannot hide behind the first. No value at all leaves `result` nil and shows `[]`.
+ */
+export function fromV2Columns(raw: unknown): Observation {
+  const { values, groups, grouped } = extractValues(decodeColumns(raw));
+  const [first] = values;
+  if (first === undefined) return { value: '[]', result: null };
+  if (!grouped) return { value: goFloat(first), result: first };
+  return { value: `[${values.map(goFloat).join(',')}]`, result: values, metadata: groupsMetadata(groups) };
+}
+
+/** Go's name for a JSON value's kind, as encoding/json's type errors print it. */
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return 'object';
+  return typeof value === 'boolean' ? 'bool' : typeof value;
+}
+
+/** Go's decoding error for a field of the wrong JSON kind, prefixed as Argo Rollouts reports a body it cannot parse. */
+function decodeError(value: unknown, field: string, goType: string): Error {
+  return new Error(`Could not parse JSON body: json: cannot unmarshal ${jsonKind(value)} into Go struct field ${field} of type ${goType}`);
+}
+
+/**
+ * The columns as Go decodes them into Argo Rollouts' struct: a missing or null field is empty, a field of
+ * the wrong kind fails the whole body. The client hands columns it cannot type (an unknown `type`, a
+ * non-number value) over as an UnparsedObject holding the JSON in `_data`; that JSON is what Argo reads.
+ */
+function decodeColumns(raw: unknown): V2Column[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw decodeError(raw, '.Data.Attributes.Columns', '[]datadog.datadogV2Column');
+  return raw.map((item: unknown) => decodeColumn(item !== null && typeof item === 'object' && '_data' in item ? item._data : item));
+}
+
+function decodeColumn(column: unknown): V2Column {
+  if (column === undefined || column === null) return { name: '', type: '', values: [] };
+  if (typeof column !== 'object' || Array.isArray(column)) throw decodeError(column, '.Data.Attributes.Columns', 'datadog.datadogV2Column');
+  const fields = column as Record<string, unknown>;
+  const values = fields.values ?? null;
+  if (values !== null && !Array.isArray(values)) throw decodeError(values, 'datadogV2Column.Data.Attributes.Columns.values', '[]json.RawMessage');
+  return { name: stringField(fields, 'name'), type: stringField(fields, 'type'), values: (values as unknown[] | null) ?? [] };
+}
+
+function stringField(fields: Record<string, unknown>, field: 'name' | 'type'): string {
+  const value = fields[field] ?? null;
+  if (value !== null && typeof value !== 'string') throw decodeError(value, `datadogV2Column.Data.Attributes.Columns.${field}`, 'string');
+  return value ?? '';
+}
+
+/**
+ * The number column's values and, for a grouped query, each one's group label (Argo's extractValues). The
+ * first `number` column is read (a column without a type counts as one, as older answers had none); every
+ * `group` column adds one tag to the label. A value that is not a number, or a label that cannot be read,
+ * fails the measurement rather than judging partial or misaligned data.
+ */
+function extractValues(columns: readonly V2Column[]): { values: number[]; groups: GroupedValue[]; grouped: boolean } {
+  const numbers = columns.find((c) => c.type === '' || c.type === 'number');
+  const groupColumns = columns.filter((c) => c.type === 'group');
+  const grouped = groupColumns.length > 0;
+  const values: number[] = [];
+  const groups: GroupedValue[] = [];
+  numbers?.values.forEach((v, i) => {
+    // Null is Datadog's "no data for this group"; its label goes with it so the pairs stay aligned.
+    if (v === null) return;
+    if (typeof v !== 'number') {
+      throw new Error(`could not parse numeric value ${JSON.stringify(JSON.stringify(v))} in column ${JSON.stringify(numbers.name)}: json: cannot unmarshal ${jsonKind(v)} into Go value of type float64`);
+    }
+    values.push(v);
+    if (!grouped) return;
+    const name = groupNameAt(groupColumns, i);
+    if (name === undefined) throw new Error(`could not parse group label at index ${i}`);
+    groups.push({ name, value: v });
+  });
+  return { values, groups, grouped };
+}
+
+/**
+ * The label of row `index`: each group column holds a list of tag values per row (`[["us-east"], ...]`),
+ * joined across columns with commas (`by {region, host}` gives `us-east,host-a`). Undefined when a column
+ * lacks the row or its entry is not a non-empty list of strings (Go's []string; a null item reads as "").
+ */
+function groupNameAt(columns: readonly V2Column[], index: number): string | undefined {
+  const parts: string[] = [];
+  for (const column of columns) {
+    const tags = column.values[index];
+    if (!Array.isArray(tags) || tags.length === 0) return undefined;
+    for (const tag of tags as unknown[]) {
+      if (tag !== null && typeof tag !== 'string') return undefined;
+      parts.push(tag ?? '');
+    }
+  }
+  return parts.join(',');
+}
+
+/**
+ * How many groups `metadata.groups` lists. It is for people only (conditions see every value), and a
+ * high-cardinality tag would otherwise bloat the AnalysisRun status with every stored measurement.
+ */
+const MAX_GROUPS_IN_METADATA = 100;
+
+/**
+ * Argo Rollouts' groupsMetadata: the (name, value) pairs as JSON. Past the cap it keeps the lowest and the
+ * highest values (the bad group is at one end or the other, depending on the condition), in ascending
+ * order, and says so in `groups_truncated`.
+ */
+function groupsMetadata(groups: readonly GroupedValue[]): Record<string, string> {
+  if (groups.length <= MAX_GROUPS_IN_METADATA) return { groups: goJSON(groups) };
+  const sorted = [...groups].sort((a, b) => a.value - b.value);
+  const low = Math.floor(MAX_GROUPS_IN_METADATA / 2);
+  const kept = [...sorted.slice(0, low), ...sorted.slice(sorted.length - (MAX_GROUPS_IN_METADATA - low))];
+  return { groups: goJSON(kept), groups_truncated: 'true' };
+}
+
+/** JSON as Go's encoding/json writes it: like JSON.stringify, but with <, >, &, U+2028 and U+2029 escaped. */
+function goJSON(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The v2 scalar request Argo Rollouts sends: one query per name, the same aggregator (default last). */
