@@ -186,6 +186,59 @@ describe('okra run cell', { timeout: 120_000 }, () => {
     }
   });
 
+  it('exits 2 when the version in flight is blocklisted: back on 1.0.0 Completed is no success', async () => {
+    const { w } = await cellWorld({ updateStrategy: { canary: { steps: [{ setWeight: 30 }, { pause: {} }] } } });
+    await bootstrapThenAddGreen(w);
+    expect((await okra(w, 'run', 'cell', 'web', '--interval', '500ms')).code).toBe(0);
+    expect(await w.weights()).toEqual({ blue: 70, green: 30 });
+    // What okractl block writes.
+    await client.create<VersionBlocklist>(VersionBlocklistType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'VersionBlocklist',
+      metadata: { name: 'web', namespace: w.namespace },
+      spec: { items: [{ version: '2.0.0', cause: 'known bad build' }] },
+    });
+    const run = await okra(w, 'run', 'cell', 'web', '--until-complete', '--interval', '500ms');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: Cell ${w.namespace}/web 2.0.0 did not complete: it is in the VersionBlocklist (known bad build); the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))\n`,
+    );
+    expect(await w.weights()).toEqual({ blue: 100 });
+    expect(await w.status('web')).toMatchObject({ phase: 'Completed', desiredVersion: '1.0.0', stableVersion: '1.0.0' });
+  });
+
+  it('--for-version waits through the previous version\'s Completed (3 on --timeout) and follows the version once it appears', async () => {
+    const { w } = await cellWorld(canary);
+    const boot = await okra(w, 'run', 'cell', 'web', '--until-complete', '--interval', '500ms');
+    expect(boot.code).toBe(0);
+    const early = await okra(w, 'run', 'cell', 'web', '--until-complete', '--for-version', '2.0.0', '--timeout', '2s', '--interval', '500ms');
+    expect(early.code).toBe(3);
+    expect(early.stderr).toBe(`error: Cell ${w.namespace}/web timed out after 2s; the Cell is Completed: 1.0.0 serves 100% on 1 target group(s) [blue (1.0.0)=100]\n`);
+
+    await w.targetGroup('green', '2.0.0');
+    const run = await okra(w, 'run', 'cell', 'web', '--until-complete', '--for-version', '2.0.0', '--interval', '500ms');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('completed: 2.0.0 serves 100% on 1 target group(s)');
+    expect(await w.weights()).toEqual({ green: 100 });
+  });
+
+  it('--for-version of a blocklisted version fails at once', async () => {
+    const { w } = await cellWorld(canary);
+    expect((await okra(w, 'run', 'cell', 'web', '--until-complete', '--interval', '500ms')).code).toBe(0);
+    await client.create<VersionBlocklist>(VersionBlocklistType, {
+      apiVersion: 'okra.mumo.co/v1alpha1',
+      kind: 'VersionBlocklist',
+      metadata: { name: 'web', namespace: w.namespace },
+      spec: { items: [{ version: '2.0.0', cause: 'known bad build' }] },
+    });
+    const run = await okra(w, 'run', 'cell', 'web', '--until-complete', '--for-version', '2.0.0', '--timeout', '60s', '--interval', '500ms');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: Cell ${w.namespace}/web 2.0.0 will not roll out: it is in the VersionBlocklist (known bad build); the Cell stays on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))\n`,
+    );
+  });
+
   it('exits 4 for an invalid Cell and shows why on it', async () => {
     const { w } = await cellWorld({ updateStrategy: { canary: { steps: [{ setCanaryScale: { replicas: 1 } }] } } });
     const run = await okra(w, 'run', 'cell', 'web', '--until-complete');

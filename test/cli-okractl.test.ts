@@ -381,6 +381,62 @@ describe('okractl watch', () => {
     expect(run.stdout.split('\nName:').at(-1)).toMatch(/\n {2}blue +1\.0\.0 +100% /);
   }, 90_000);
 
+  it('exits 2 when the version in flight is blocked: the Cell is Completed back on 1.0.0, which is no success', async () => {
+    const w = await pausedRollout();
+    const watch = startOkractl(w, 'watch', 'cell', 'web');
+    await vi.waitFor(() => { expect(watch.stdout()).toContain('Phase:        Paused'); }, { timeout: 30_000, interval: 100 });
+    expect((await okractl(w, 'block', 'web', '2.0.0', '--cause', 'known bad build')).code).toBe(0);
+    const run = await watch.exited;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: cell/web 2.0.0 did not complete: it is in the VersionBlocklist (known bad build); the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))\n');
+    expect(await w.status('web')).toMatchObject({ phase: 'Completed', desiredVersion: '1.0.0', stableVersion: '1.0.0' });
+    expect(await w.weights()).toEqual({ blue: 100 });
+  }, 90_000);
+
+  it('exits 2 when the target groups of the version in flight go away', async () => {
+    const w = await pausedRollout();
+    const watch = startOkractl(w, 'watch', 'cell', 'web');
+    await vi.waitFor(() => { expect(watch.stdout()).toContain('Phase:        Paused'); }, { timeout: 30_000, interval: 100 });
+    await w.deleteTargetGroup('green');
+    const run = await watch.exited;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: cell/web 2.0.0 did not complete: the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))\n');
+    expect(await w.weights()).toEqual({ blue: 100 });
+  }, 90_000);
+
+  it('--for-version waits for a version that has not appeared (3 on --timeout), then follows it to Completed', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', steps);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    const early = await okractl(w, 'watch', 'cell', 'web', '--for-version', '2.0.0', '--timeout', '2s');
+    expect(early.code).toBe(3);
+    expect(early.stderr).toBe('error: timed out waiting for cell/web (Completed: 1.0.0 serves 100% on 1 target group(s))\n');
+
+    const watch = startOkractl(w, 'watch', 'cell', 'web', '--for-version', '2.0.0');
+    await vi.waitFor(() => { expect(watch.stdout()).toContain('Phase:        Completed'); }, { timeout: 30_000, interval: 100 });
+    await w.targetGroup('green', '2.0.0');
+    await w.waitForStatus('web', (s) => s.phase === 'Paused' && s.desiredVersion === '2.0.0');
+    expect((await okractl(w, 'promote', 'web')).code).toBe(0);
+    const run = await watch.exited;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('cell/web Completed: 2.0.0 serves 100% on 1 target group(s)');
+  }, 90_000);
+
+  it('--for-version of a blocked version fails at once instead of waiting out --timeout', async () => {
+    const w = await world();
+    await w.targetGroup('blue', '1.0.0');
+    await w.start();
+    await w.cell('web', steps);
+    await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect((await okractl(w, 'block', 'web', '2.0.0', '--cause', 'known bad build')).code).toBe(0);
+    const run = await okractl(w, 'watch', 'cell', 'web', '--for-version', '2.0.0', '--timeout', '60s');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: cell/web 2.0.0 will not roll out: it is in the VersionBlocklist (known bad build); the Cell stays on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))\n');
+  }, 90_000);
+
   it('exits 4 for a Cell with an invalid spec', async () => {
     const w = await world();
     await w.targetGroup('blue', '1.0.0');
@@ -407,6 +463,21 @@ describe('okractl errors', () => {
     expect(verbose.code).toBe(5);
     expect(verbose.stderr.split('\n').length).toBeGreaterThan(3);
     expect(verbose.stderr).toContain('CliError');
+  });
+
+  it('refuses watch --interval 0 (a busy loop on the API server) and a --for-version that is not a version, in one line each', async () => {
+    const zero = await runCli('okractl', ['watch', 'cell', 'web', '--interval', '0'], env);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toBe('error: --interval "0" must be longer than 0 (for example 500ms, 1s)\n');
+    const bad = await runCli('okractl', ['watch', 'cell', 'web', '--for-version', 'v2'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('error: --for-version "v2" is not a strict semantic version (for example 2.0.0)\n');
+  });
+
+  it('names a --context the kubeconfig lacks', async () => {
+    const run = await runCli('okractl', ['--context', 'nope', 'get', 'cells'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: the kubeconfig has no context "nope" \(contexts: .+\)\n$/);
   });
 
   it('rejects an unknown resource type and missing arguments with exit code 1', async () => {

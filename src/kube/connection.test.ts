@@ -1,9 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectionFromKubeConfig } from './connection.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connectionFromKubeConfig, loadKubeConfig } from './connection.js';
 
 function kubeConfig(user: Record<string, unknown>): KubeConfig {
   const kc = new KubeConfig();
@@ -20,9 +20,52 @@ let dir: string | undefined;
 afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
+  vi.unstubAllEnvs();
+});
+
+/** A kubeconfig file with one context (and its cluster and user) named `name`. */
+function kubeConfigFile(name: string, current = true): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'okra-conn-'));
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{ name: ${name}, cluster: { server: "https://${name}.example:6443" } }]`,
+      `users: [{ name: ${name}, user: { token: t } }]`,
+      `contexts: [{ name: ${name}, context: { cluster: ${name}, user: ${name} } }]`,
+      ...(current ? [`current-context: ${name}`] : []),
+    ].join('\n'),
+  );
+  return path;
+}
+
+describe('loadKubeConfig', () => {
+  it('names a --context the kubeconfig lacks, and the contexts it has', () => {
+    const path = kubeConfigFile('kind-a');
+    expect(() => loadKubeConfig(path, 'nope')).toThrow('the kubeconfig has no context "nope" (contexts: kind-a)');
+  });
+
+  it('merges every file KUBECONFIG lists, as kubectl does, so a context of the second file is found', () => {
+    const a = kubeConfigFile('kind-a');
+    const b = kubeConfigFile('kind-b', false);
+    vi.stubEnv('KUBECONFIG', [a, b].join(delimiter));
+    expect(connectionFromKubeConfig(loadKubeConfig()).server).toBe('https://kind-a.example:6443');
+    expect(connectionFromKubeConfig(loadKubeConfig(undefined, 'kind-b')).server).toBe('https://kind-b.example:6443');
+  });
 });
 
 describe('connectionFromKubeConfig', () => {
+  it('says why there is no cluster: no current context, or a context naming a cluster that is not there', () => {
+    const none = new KubeConfig();
+    none.loadFromOptions({ clusters: [], users: [], contexts: [] });
+    expect(() => connectionFromKubeConfig(none)).toThrow('the kubeconfig has no current context (pass --context)');
+    const dangling = new KubeConfig();
+    dangling.loadFromOptions({ clusters: [], users: [], contexts: [{ name: 'ctx', cluster: 'gone', user: 'u' }], currentContext: 'ctx' });
+    expect(() => connectionFromKubeConfig(dangling)).toThrow('context "ctx" names cluster "gone", which the kubeconfig does not define');
+  });
+
   it('sends a static token as a bearer header, without the trailing slash in the server URL', async () => {
     const conn = connectionFromKubeConfig(kubeConfig({ token: 'static-token' }));
     expect(conn.server).toBe('https://127.0.0.1:6443');

@@ -25,19 +25,32 @@ export interface Connection {
   readonly name: string;
 }
 
-/** Loads a kubeconfig from a file path, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+/**
+ * Loads a kubeconfig from a file path, or the default chain (KUBECONFIG, a list of files merged as
+ * kubectl does; ~/.kube/config; in-cluster). A `context` the kubeconfig lacks fails here, by name:
+ * client-node would accept it and fail later with "no current cluster".
+ */
 export function loadKubeConfig(path?: string, context?: string): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
+  if (context) {
+    if (!kc.getContextObject(context)) throw new Error(`the kubeconfig has no context ${JSON.stringify(context)} (contexts: ${contextNames(kc)})`);
+    kc.setCurrentContext(context);
+  }
   return kc;
+}
+
+/** The kubeconfig's context names, for an error message (names only, never credentials). */
+function contextNames(kc: KubeConfig): string {
+  const names = kc.getContexts().map((c) => c.name);
+  return names.length > 0 ? names.join(', ') : 'none';
 }
 
 /** Builds a Connection from a kubeconfig's current context. */
 export function connectionFromKubeConfig(kc: KubeConfig): Connection {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  if (!cluster) throw new Error(noClusterMessage(kc));
   const tls = tlsFromKubeConfig(kc);
   return {
     server: cluster.server.replace(/\/+$/, ''),
@@ -45,6 +58,15 @@ export function connectionFromKubeConfig(kc: KubeConfig): Connection {
     name: kc.getCurrentContext(),
     authHeaders: hasRotatingCredentials(kc) ? () => headersFrom(kc) : once(() => headersFrom(kc)),
   };
+}
+
+/** Why the current context has no cluster: no current context, an unknown one, or one naming a missing cluster. */
+function noClusterMessage(kc: KubeConfig): string {
+  const name = kc.getCurrentContext();
+  if (!name) return 'the kubeconfig has no current context (pass --context)';
+  const context = kc.getContextObject(name);
+  if (!context) return `the kubeconfig has no context ${JSON.stringify(name)} (contexts: ${contextNames(kc)})`;
+  return `context ${JSON.stringify(name)} names cluster ${JSON.stringify(context.cluster)}, which the kubeconfig does not define`;
 }
 
 async function headersFrom(kc: KubeConfig): Promise<Record<string, string>> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { CellAction, Decision } from '../../controllers/cell/model.js';
+import type { Followed } from '../followed.js';
 import { describeAction, describeDecision, finishOf, formatMs, formatWeights, progressLine, resultingWeights } from './cell-report.js';
 
 const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/r1';
@@ -116,5 +118,36 @@ describe('finishOf', () => {
   it('says what happened', () => {
     expect(finishOf(settled('Degraded', 'RolloutAborted'), true)?.message).toBe('rolled back: m');
     expect(finishOf(settled('Completed'), true)?.message).toBe('completed: m');
+  });
+});
+
+describe('finishOf with the version followed (in flight when the run started, or --for-version)', () => {
+  const completed1: CellStatus = { phase: 'Completed', reason: 'Completed', message: '1.0.0 serves 100% on 1 target group(s)', desiredVersion: '1.0.0', stableVersion: '1.0.0' };
+  const completed2: CellStatus = { phase: 'Completed', reason: 'Completed', message: '2.0.0 serves 100% on 1 target group(s)', desiredVersion: '2.0.0', stableVersion: '2.0.0' };
+  const aborted2: CellStatus = { phase: 'Degraded', reason: 'RolloutAborted', message: 'rolled back 2.0.0 to 1.0.0: AnalysisRun web-1 Failed', desiredVersion: '2.0.0', stableVersion: '1.0.0', abort: true };
+  const pending2: CellStatus = { phase: 'Pending', reason: 'WaitingForTargetGroups', message: 'waiting for 1 target group(s) of version 2.0.0 (have 0)', desiredVersion: '1.0.0', stableVersion: '1.0.0' };
+  const inFlight: Followed = { version: '2.0.0', seen: true };
+  const asked: Followed = { version: '2.0.0', seen: false };
+  const blocked: BlockedVersion[] = [{ version: '2.0.0', cause: 'bad build' }];
+
+  it.each<[string, CellStatus, Followed, BlockedVersion[], boolean, { code: number; message: string } | undefined]>([
+    ['the version in flight completes → 0', completed2, inFlight, [], true, { code: 0, message: 'completed: 2.0.0 serves 100% on 1 target group(s)' }],
+    ['aborted by analysis → 2', aborted2, inFlight, blocked, true, { code: 2, message: 'rolled back: rolled back 2.0.0 to 1.0.0: AnalysisRun web-1 Failed' }],
+    [
+      'blocklisted in flight, the Cell Completed back on 1.0.0 → 2',
+      completed1, inFlight, blocked, true,
+      { code: 2, message: '2.0.0 did not complete: it is in the VersionBlocklist (bad build); the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))' },
+    ],
+    ['target groups gone, the Cell Completed back on 1.0.0 → 2', completed1, inFlight, [], true, { code: 2, message: '2.0.0 did not complete: the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))' }],
+    ['--for-version not yet appeared: the old Completed keeps the run going', completed1, asked, [], true, undefined],
+    ['--for-version not yet appeared: also without --until-complete', completed1, asked, [], false, undefined],
+    ['--for-version not yet appeared, waiting for its target groups, without --until-complete → stops there (0)', pending2, asked, [], false, { code: 0, message: 'waiting (Pending): waiting for 1 target group(s) of version 2.0.0 (have 0)' }],
+    [
+      '--for-version blocklisted before it appeared → 2 at once',
+      completed1, asked, blocked, true,
+      { code: 2, message: '2.0.0 will not roll out: it is in the VersionBlocklist (bad build); the Cell stays on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))' },
+    ],
+  ])('%s', (_name, status, followed, blocklist, untilComplete, want) => {
+    expect(finishOf(decision(status), untilComplete, followed, blocklist)).toEqual(want);
   });
 });

@@ -1,8 +1,10 @@
 // How okra shows a Cell pass to a person, and when `okra run cell` is done, pure. The decision object
 // itself is printed as-is with -o yaml|json; these lines are the readable form.
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { CellAction, Decision } from '../../controllers/cell/model.js';
 import { ExitCode } from '../common.js';
+import { judgeFollowed, type Followed } from '../followed.js';
 
 /** One target group's weight, named. */
 interface NamedWeight {
@@ -93,20 +95,30 @@ export interface Finish {
 /**
  * Whether a pass ends `okra run cell`, and how. A pass that still writes or waits for read-back never
  * ends it; Completed (0), Degraded (2: rolled back, or it cannot proceed) and InvalidSpec (4) do.
- * Paused and Pending wait for someone else (a promote, new target groups): with --until-complete the
- * run keeps waiting, without it it stops there (0).
+ * With `followed` (the version in flight when the run started, or --for-version; see followed.ts) only
+ * that version's outcome counts, and its rollout stopping short (blocklisted, target groups gone,
+ * superseded) ends the run with 2 rather than on the old version's Completed. Paused and Pending wait
+ * for someone else (a promote, new target groups): with --until-complete the run keeps waiting, without
+ * it it stops there (0).
  */
-export function finishOf(decision: Decision, untilComplete: boolean): Finish | undefined {
+export function finishOf(decision: Decision, untilComplete: boolean, followed?: Followed, blocklist?: readonly BlockedVersion[]): Finish | undefined {
   const { status } = decision;
   if (decision.action || status.pendingWeights) return undefined;
+  if (status.phase === 'InvalidSpec') return { code: ExitCode.invalidSpec, message: `invalid spec: ${status.message ?? ''}` };
+  const outcome = judgeFollowed(followed, status, blocklist);
+  if (outcome.kind === 'stopped') return { code: ExitCode.rolledBack, message: outcome.message };
+  if (outcome.kind === 'completed') return { code: ExitCode.ok, message: `completed: ${outcome.message}` };
+  return phaseFinish(status, untilComplete, outcome.kind === 'waiting');
+}
+
+/** The finish a settled phase means; `otherVersion`: it is about a version before the one followed, so it is not the outcome. */
+function phaseFinish(status: CellStatus, untilComplete: boolean, otherVersion: boolean): Finish | undefined {
   const message = status.message ?? '';
   switch (status.phase) {
     case 'Completed':
-      return { code: ExitCode.ok, message: `completed: ${message}` };
+      return otherVersion ? undefined : { code: ExitCode.ok, message: `completed: ${message}` };
     case 'Degraded':
-      return { code: ExitCode.rolledBack, message: `${status.reason === 'RolloutAborted' ? 'rolled back' : 'degraded'}: ${message}` };
-    case 'InvalidSpec':
-      return { code: ExitCode.invalidSpec, message: `invalid spec: ${message}` };
+      return otherVersion ? undefined : { code: ExitCode.rolledBack, message: `${status.reason === 'RolloutAborted' ? 'rolled back' : 'degraded'}: ${message}` };
     case 'Paused':
     case 'Pending':
       return untilComplete ? undefined : { code: ExitCode.ok, message: `waiting (${status.phase}): ${message}` };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { CellPass } from '../../controllers/cell/reconciler.js';
 import { TerminalError } from '../../runtime/errors.js';
 import { CliError } from '../common.js';
@@ -8,10 +9,14 @@ import { driveCell, type CellDriver, type LoopOptions } from './cell-run.js';
 /** A driver replaying passes; `undefined` entries throw a transient error. */
 class ScriptedDriver implements CellDriver {
   passes = 0;
+  blocked: BlockedVersion[] = [];
   constructor(
     private readonly script: (CellPass | Error)[],
     private readonly gateWaitMs?: number,
   ) {}
+  blocklist(): readonly BlockedVersion[] {
+    return this.blocked;
+  }
   gates(): Promise<number | undefined> {
     return Promise.resolve(this.gateWaitMs);
   }
@@ -94,6 +99,39 @@ describe('driveCell', () => {
     const broken = new ScriptedDriver([new Error('no credentials')]);
     await expect(drive(broken, { maxFailures: 3 })).rejects.toThrow('no credentials');
     expect(broken.passes).toBe(3);
+  });
+
+  it('follows the version in flight: blocklisted, the Cell back on 1.0.0 Completed, it exits 2 saying so', async () => {
+    const driver = new ScriptedDriver([
+      pass({ phase: 'Progressing', message: 'step 1/2: applying 20% to 2.0.0', desiredVersion: '2.0.0', stableVersion: '1.0.0' }),
+      pass({ phase: 'Completed', message: '1.0.0 serves 100% on 1 target group(s)', desiredVersion: '1.0.0', stableVersion: '1.0.0' }),
+    ]);
+    driver.blocked = [{ version: '2.0.0', cause: 'blocked by okractl block' }];
+    expect((await drive(driver)).finish).toEqual({
+      code: 2,
+      message: '2.0.0 did not complete: it is in the VersionBlocklist (blocked by okractl block); the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))',
+    });
+  });
+
+  it('follows a version in flight before the first pass: gone by then (its target groups deleted), it exits 2', async () => {
+    const driver = new ScriptedDriver([pass({ phase: 'Completed', message: '1.0.0 serves 100% on 1 target group(s)', desiredVersion: '1.0.0', stableVersion: '1.0.0' })]);
+    expect((await drive(driver, { followed: { version: '2.0.0', seen: true } })).finish).toEqual({
+      code: 2,
+      message: '2.0.0 did not complete: the Cell is back on 1.0.0 (Completed: 1.0.0 serves 100% on 1 target group(s))',
+    });
+  });
+
+  it('with --for-version, waits through the previous version\'s Completed until that version completes', async () => {
+    const completed1 = pass({ phase: 'Completed', message: '1.0.0 serves 100% on 1 target group(s)', desiredVersion: '1.0.0', stableVersion: '1.0.0' });
+    const driver = new ScriptedDriver([completed1, completed1, pass({ phase: 'Completed', message: '2.0.0 serves 100% on 1 target group(s)', desiredVersion: '2.0.0', stableVersion: '2.0.0' })]);
+    const { finish, slept } = await drive(driver, { followed: { version: '2.0.0', seen: false } });
+    expect(finish).toEqual({ code: 0, message: 'completed: 2.0.0 serves 100% on 1 target group(s)' });
+    expect(slept).toEqual([2000, 2000]);
+  });
+
+  it('with --for-version, times out (3) when the version never shows', async () => {
+    const driver = new ScriptedDriver([pass({ phase: 'Completed', message: '1.0.0 serves 100% on 1 target group(s)', desiredVersion: '1.0.0', stableVersion: '1.0.0' })]);
+    expect((await drive(driver, { followed: { version: '2.0.0', seen: false }, timeoutMs: 5000 })).finish.code).toBe(3);
   });
 
   it('fails with 5 when the Cell disappears', async () => {

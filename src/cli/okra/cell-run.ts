@@ -1,12 +1,15 @@
 // The loop behind `okra run cell`: the Cell controller's work queue reduced to one key. Each round
 // evaluates the Cell's gates, runs one Cell pass, prints a line when the Cell's state changed, and sleeps
 // for as long as the pass asked (never longer than --interval), until the Cell completes, rolls back,
-// turns out invalid, or the timeout passes. It talks to the world only through a CellDriver.
+// turns out invalid, the version it follows stops short, or the timeout passes. It talks to the world
+// only through a CellDriver.
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import type { CellPass } from '../../controllers/cell/reconciler.js';
 import { sleep as realSleep } from '../../runtime/clock.js';
 import { TerminalError, errorMessage } from '../../runtime/errors.js';
 import { CliError, ExitCode } from '../common.js';
+import { follow, type Followed } from '../followed.js';
 import { finishOf, formatMs, progressLine, type Finish } from './cell-report.js';
 
 /** What the loop drives. */
@@ -15,6 +18,8 @@ export interface CellDriver {
   gates(): Promise<number | undefined>;
   /** Runs one Cell pass. */
   pass(): Promise<CellPass>;
+  /** The Cell's VersionBlocklist as the last pass saw it (absent: judged without it). */
+  blocklist?(): readonly BlockedVersion[];
 }
 
 /** How long and how often to run. */
@@ -23,6 +28,8 @@ export interface LoopOptions {
   readonly timeoutMs: number;
   /** The longest sleep between passes. */
   readonly intervalMs: number;
+  /** The rollout to follow from the start: --for-version, else the version in flight before the first pass. */
+  readonly followed?: Followed | undefined;
   /** Consecutive failed rounds (API or AWS errors) before giving up; default 5. */
   readonly maxFailures?: number;
   readonly now?: () => number;
@@ -32,6 +39,7 @@ export interface LoopOptions {
 interface LoopState {
   lastLine: string | undefined;
   lastStatus: CellStatus | undefined;
+  followed: Followed | undefined;
   failures: number;
 }
 
@@ -40,7 +48,7 @@ export async function driveCell(driver: CellDriver, opts: LoopOptions, print: (l
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? realSleep;
   const deadline = now() + opts.timeoutMs;
-  const state: LoopState = { lastLine: undefined, lastStatus: undefined, failures: 0 };
+  const state: LoopState = { lastLine: undefined, lastStatus: undefined, followed: opts.followed, failures: 0 };
   for (;;) {
     const round = await runRound(driver, opts, state, print);
     if (round.finish) return round.finish;
@@ -71,7 +79,8 @@ async function runRound(driver: CellDriver, opts: LoopOptions, state: LoopState,
   const line = progressLine(decision.status);
   if (line !== state.lastLine) print(line);
   state.lastLine = line;
-  const finish = finishOf(decision, opts.untilComplete);
+  state.followed = follow(state.followed, decision.status);
+  const finish = finishOf(decision, opts.untilComplete, state.followed, driver.blocklist?.());
   if (finish) return { finish, waitMs: 0 };
   return { waitMs: Math.min(opts.intervalMs, pass.requeueAfterMs ?? opts.intervalMs, gateWaitMs ?? opts.intervalMs) };
 }

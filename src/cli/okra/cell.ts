@@ -6,6 +6,7 @@ import { parseDuration } from '../../api/duration.js';
 import { RolloutsTypes, type AnalysisRun } from '../../api/rollouts/analysis.js';
 import { CellType, type Cell } from '../../api/v1alpha1/cell.js';
 import { PauseType, type Pause } from '../../api/v1alpha1/pause.js';
+import type { BlockedVersion } from '../../api/v1alpha1/versionblocklist.js';
 import { completed } from '../../analysis/assess.js';
 import { CloudWatchProvider } from '../../analysis/providers/cloudwatch.js';
 import { engineDeps } from '../../analysis/providers/index.js';
@@ -22,6 +23,7 @@ import { readSecretData } from '../../kube/secrets.js';
 import { systemClock } from '../../runtime/clock.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { awsSettingsOf, CliError, ExitCode, globals, invalidSpecExit, kubeClient, namespaceOf, type GlobalOptions } from '../common.js';
+import { asked, follow, forVersionFlag } from '../followed.js';
 import { cliCellDeps } from './cell-deps.js';
 import { describeDecision } from './cell-report.js';
 import { driveCell, type CellDriver } from './cell-run.js';
@@ -120,6 +122,7 @@ interface RunCellOptions extends NameOption {
   untilComplete?: boolean;
   timeout: number;
   interval: number;
+  forVersion?: string;
   analysisEngine: 'builtin' | 'none';
   controllerNamespace: string;
 }
@@ -142,12 +145,13 @@ export function controllerNamespaceOption(): Option {
 export function registerCellRun(run: Command): void {
   run
     .command('cell')
-    .description('drive a Cell in-process, pass after pass, until its rollout completes (0), rolls back (2), times out (3) or is invalid (4)')
+    .description('drive a Cell in-process, pass after pass, until its rollout completes (0), rolls back or stops short (2), times out (3) or is invalid (4)')
     .argument('[name]', 'Cell name')
     .option('--name <name>', 'Cell name (as okra 0.x spelled it)')
     .option('--until-complete', 'wait through Paused and Pending (a manual promotion, missing target groups) instead of stopping there with 0')
     .addOption(new Option('--timeout <duration>', 'give up after this long (exit 3)').argParser(durationFlag).default(600_000, '10m'))
     .addOption(new Option('--interval <duration>', 'longest wait between passes').argParser(durationFlag).default(2000, '2s'))
+    .addOption(new Option('--for-version <version>', 'wait for the rollout of this version (ignore the outcome of earlier ones); without it, the version in flight when the run starts').argParser(forVersionFlag))
     .addOption(
       new Option('--analysis-engine <engine>', "who evaluates the Cell's AnalysisRuns: builtin (this process, like okrad) or none (okrad or Argo Rollouts elsewhere)")
         .choices(['builtin', 'none'])
@@ -160,7 +164,10 @@ export function registerCellRun(run: Command): void {
       const cloudWatch = builtin ? new CloudWatchProvider(awsSettingsOf(t.g)) : undefined;
       try {
         const driver = new CliCellDriver(t, builtin ? analysisDeps(t, opts.controllerNamespace, cloudWatch) : undefined);
-        const finish = await driveCell(driver, { untilComplete: opts.untilComplete === true, timeoutMs: opts.timeout, intervalMs: opts.interval }, (line) => {
+        // The Cell as read before the first pass: a version in flight then is the one this run is about.
+        const followed = follow(asked(opts.forVersion), t.cell.status ?? {});
+        const loop = { untilComplete: opts.untilComplete === true, timeoutMs: opts.timeout, intervalMs: opts.interval, followed };
+        const finish = await driveCell(driver, loop, (line) => {
           process.stdout.write(`${line}\n`);
         });
         if (finish.code !== ExitCode.ok) throw new CliError(`Cell ${t.namespace}/${t.name} ${finish.message}`, finish.code);
@@ -181,6 +188,7 @@ function analysisDeps(t: CellTarget, controllerNamespace: string, cloudWatch: Cl
 class CliCellDriver implements CellDriver {
   private readonly events: EventRecorder;
   private readonly rules: SdkListenerRules;
+  private lastBlocklist: readonly BlockedVersion[] = [];
 
   constructor(
     private readonly t: CellTarget,
@@ -199,7 +207,12 @@ class CliCellDriver implements CellDriver {
     const { client, name, namespace } = this.t;
     const labels = this.analysis ? { [INSTANCE_ID_LABEL]: DEFAULT_INSTANCE_ID } : undefined;
     const deps = await cliCellDeps({ client, rules: this.rules, events: this.events, cell: { name, namespace }, analysisRunLabels: labels, dryRun: false });
+    this.lastBlocklist = deps.blocklists.get(name, namespace)?.spec.items ?? [];
     return reconcileCell(deps, { name, namespace, resync: true });
+  }
+
+  blocklist(): readonly BlockedVersion[] {
+    return this.lastBlocklist;
   }
 
   private ofCell(): string {

@@ -48,6 +48,12 @@ describe('okrad flags', () => {
     expect(() => parseBoolean('enabled')).toThrow(/expected true or false/);
   });
 
+  it('leaves KUBECONFIG to the kubeconfig loader, which merges a list of files (a:b) as kubectl does', async () => {
+    vi.stubEnv('KUBECONFIG', '/tmp/a.yaml:/tmp/b.yaml');
+    expect((await flagsOf([])).kubeconfig).toBeUndefined();
+    expect((await flagsOf(['--kubeconfig', '/tmp/a.yaml'])).kubeconfig).toBe('/tmp/a.yaml');
+  });
+
   it('takes workers as a positive whole number, from the flag or OKRA_WORKERS', async () => {
     vi.stubEnv('OKRA_WORKERS', undefined);
     expect((await flagsOf([])).workers).toBe(8);

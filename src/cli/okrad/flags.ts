@@ -44,7 +44,8 @@ export function okradProgram(action: (flags: OkradFlags) => Promise<void>): Comm
   return new Command('okrad')
     .description('the okra controller manager: ClusterSet, AWSTargetGroupSet, Cell, AnalysisRun, Pause and AWSApplicationLoadBalancerConfig controllers')
     .version('0.1.0')
-    .addOption(new Option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)').env('KUBECONFIG'))
+    // Not .env('KUBECONFIG'): it may list several files (a:b), which only the kubeconfig loader merges.
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, one file or a list merged as kubectl does, else ~/.kube/config, else in-cluster)'))
     .addOption(new Option('--context <name>', 'kubeconfig context').env('OKRA_CONTEXT'))
     .addOption(new Option('--namespace <ns>', 'watch only this namespace (default: all namespaces)').env('OKRA_NAMESPACE'))
     .addOption(
