@@ -265,8 +265,18 @@ interface ClusterInput {
   readonly complete: boolean;
 }
 
-function planOne({ cs, cluster, generator, current, complete }: ClusterInput, apply: SecretObject[]): ClusterEntry {
+function planOne(input: ClusterInput, apply: SecretObject[]): ClusterEntry {
+  const { cs, cluster, generator, current } = input;
   const name = secretNameFor(cluster.name);
+  const held = heldBack(input, name);
+  if (held) return held;
+  const { secret, version, note } = desiredSecret(cs, cluster, generator);
+  if (!current || !secretUpToDate(current, secret)) apply.push(secret);
+  return { name: cluster.name, secret: name, state: 'Synced', ...(version ? { version } : {}), ...(note ? { message: note } : {}) };
+}
+
+/** Why the cluster's Secret is not written this pass (with its status entry), or undefined. */
+function heldBack({ cs, cluster, current, complete }: ClusterInput, name: string): ClusterEntry | undefined {
   if (current && !ownedBy(current, cs)) {
     return { name: cluster.name, secret: name, state: 'Error', message: `Secret ${name} exists and is not owned by this ClusterSet; left untouched` };
   }
@@ -281,9 +291,7 @@ function planOne({ cs, cluster, generator, current, complete }: ClusterInput, ap
   if (!complete && previous !== undefined && cluster.arn !== undefined && previous !== cluster.arn) {
     return { name: cluster.name, secret: name, state: 'Skipped', message: `Secret ${name} points at ${previous}; not moved to ${cluster.arn} until EKS is listed in full` };
   }
-  const { secret, version, note } = desiredSecret(cs, cluster, generator);
-  if (!current || !secretUpToDate(current, secret)) apply.push(secret);
-  return { name: cluster.name, secret: name, state: 'Synced', ...(version ? { version } : {}), ...(note ? { message: note } : {}) };
+  return undefined;
 }
 
 function clusterNameOf(secret: SecretObject | undefined): string | undefined {
