@@ -44,9 +44,7 @@ async function resolveForValidation(run: AnalysisRun): Promise<Metric[]> {
     const { args } = await resolveArgValues(run.spec.args ?? [], run.metadata.namespace ?? '');
     return run.spec.metrics.map((m) => resolveMetricArgs(m, args));
   } catch (err) {
-    // A missing Secret or key ends the run as in Argo Rollouts; an API server that failed to answer
-    // is retried with backoff, since ending the run in Error would roll back and blocklist the version.
-    if (!(err instanceof ArgumentError)) throw err;
+    // No Secret is read here (placeholders stand in): every failure is the spec's.
     throw new RunError(`Unable to resolve metric arguments: ${errorMessage(err)}`);
   }
 }
