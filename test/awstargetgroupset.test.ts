@@ -185,6 +185,29 @@ describe('AWSTargetGroupSet', () => {
     await f.cleanup();
   });
 
+  it('keeps the AWSTargetGroups of a cluster renamed in Argo CD while it cannot be listed, and moves them once it can', async () => {
+    const f = await fixture();
+    await f.binding(clusterBClient, 'web', { 'okra.mumo.co/version': '1.0.0' }, arn('web-green', '2222'));
+    await f.createSet();
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-${f.bindingNs}-web`]);
+
+    await clusterB.stopApiserver();
+    try {
+      // argocd cluster set green --name green-eks
+      await management.mergePatch(CoreTypes.secret, { name: 'green', namespace: f.namespace }, { data: { name: b64('green-eks') } });
+      await f.sync();
+      expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-${f.bindingNs}-web`]);
+      expect((await f.status())?.clusters?.find((c) => c.name === 'green-eks')?.error).toMatch(/^unreachable: /);
+    } finally {
+      await clusterB.startApiserver();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    await f.sync();
+    expect((await f.targetGroups()).map((t) => t.metadata.name)).toEqual([`green-eks-${f.bindingNs}-web`]);
+    await f.cleanup();
+  });
+
   it('skips a binding with an invalid ARN or no version label and names it', async () => {
     const f = await fixture();
     await f.binding(clusterA, 'good', { 'okra.mumo.co/version': '1.0.0' }, arn('good', '1111'));

@@ -124,6 +124,14 @@ describe('planTargetGroups never deletes what it did not see go', () => {
     expect(planTargetGroups({ set, listings: [], existing, partial: true }).delete).toEqual([]);
   });
 
+  it('while a cluster cannot be listed, keeps what an unselected cluster had: it may be that cluster renamed', () => {
+    const existing = [existingFrom('blue', tgb('web')), existingFrom('blue', tgb('old')), existingFrom('green', tgb('web'))];
+    const plan = planTargetGroups({ set, listings: [down('blue-eks'), ok('green')], existing });
+    expect(plan.delete.map((tg) => tg.metadata.name)).toEqual(['green-default-web']);
+    const complete = planTargetGroups({ set, listings: [ok('blue-eks', tgb('web')), ok('green')], existing });
+    expect(complete.delete.map((tg) => tg.metadata.name).sort()).toEqual(['blue-default-old', 'blue-default-web', 'green-default-web']);
+  });
+
   it('refuses a name two bindings of one cluster would share, keeping what exists', () => {
     const a = tgb('api', { namespace: 'team-web' });
     const b = tgb('web-api', { namespace: 'team', arn: ARN('other') });

@@ -177,13 +177,17 @@ export function planTargetGroups({ set, listings, existing, partial = false }: P
   });
   // Delete only what a complete listing of its cluster no longer has, or what belongs to a cluster the
   // set no longer selects at all; an unreachable cluster keeps its target groups, and so does a binding
-  // that is skipped (a typo in a live binding must not pull its traffic).
+  // that is skipped (a typo in a live binding must not pull its traffic). A cluster is known by its Argo
+  // CD name, which people edit: one renamed while it cannot be listed looks like an unselected cluster
+  // under its old name, so while any listing fails, unselected clusters keep theirs until the next
+  // complete pass.
   const unreachable = listings.filter((l) => !l.ok).map((l) => l.cluster);
   const listed = listings.filter((l) => l.ok).map((l) => l.cluster);
+  const completePass = !partial && unreachable.length === 0;
   const toDelete = owned.filter((tg) => {
     const name = tg.metadata.name ?? '';
     if (wanted.has(name) || kept.has(name) || unreachable.some((c) => fromCluster(tg, c))) return false;
-    return !partial || listed.some((c) => fromCluster(tg, c));
+    return completePass || listed.some((c) => fromCluster(tg, c));
   });
   const clusters = listings.map((listing): ClusterResult => {
     if (!listing.ok) return { name: listing.cluster, targetGroups: owned.filter((tg) => fromCluster(tg, listing.cluster)).length, error: listing.error };
