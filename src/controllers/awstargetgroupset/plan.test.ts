@@ -219,4 +219,21 @@ describe('validateTargetGroupSet', () => {
       else expect(problem).toBeUndefined();
     });
   }
+
+  const withSelector = (selector: 'clusterSelector' | 'bindingSelector', matchLabels: Record<string, string>) =>
+    validateTargetGroupSet({ metadata: { name: 'web' }, spec: { generators: [{ awseks: { clusterSelector: { matchLabels: { app: 'web' } }, [selector]: { matchLabels } } }] } });
+  const selectorCases: { selector: 'clusterSelector' | 'bindingSelector'; matchLabels: Record<string, string>; problem: RegExp | undefined }[] = [
+    { selector: 'bindingSelector', matchLabels: { tier: 'front-end', 'example.com/app': 'web' }, problem: undefined },
+    { selector: 'bindingSelector', matchLabels: { tier: 'front end' }, problem: /^spec\.generators\[0\]\.awseks\.bindingSelector\.matchLabels\.tier: "front end" is not a valid label value/ },
+    // A comma would add a selector term of its own when the selector is sent to the cluster.
+    { selector: 'bindingSelector', matchLabels: { app: 'web,tier=x' }, problem: /bindingSelector\.matchLabels\.app: "web,tier=x" is not a valid label value/ },
+    { selector: 'clusterSelector', matchLabels: { 'bad key': 'x' }, problem: /^spec\.generators\[0\]\.awseks\.clusterSelector\.matchLabels: "bad key" is not a valid label key/ },
+  ];
+  for (const c of selectorCases) {
+    it(`${c.selector} ${JSON.stringify(c.matchLabels)} → ${c.problem ? 'refused' : 'valid'}`, () => {
+      const problem = withSelector(c.selector, c.matchLabels);
+      if (c.problem) expect(problem).toMatch(c.problem);
+      else expect(problem).toBeUndefined();
+    });
+  }
 });

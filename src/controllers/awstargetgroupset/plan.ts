@@ -58,7 +58,21 @@ export function validateTargetGroupSet(set: Pick<AWSTargetGroupSet, 'metadata' |
   // refuse each of them.
   const name = set.metadata.name ?? '';
   if (!isLabelValue(name)) return `metadata.name ${name} is longer than 63 characters, too long for the ${TARGETGROUPSET_LABEL} label on its AWSTargetGroups`;
-  return labelsProblem(spec.template?.metadata?.labels ?? {}, 'spec.template.metadata.labels');
+  return labelsProblem(spec.template?.metadata?.labels ?? {}, 'spec.template.metadata.labels') ?? selectorsProblem(spec);
+}
+
+/**
+ * Why a generator's selectors could never match, or undefined. A binding selector goes to each cluster's
+ * API server, which refuses a bad one: left to that, it would read as the cluster being unreachable.
+ */
+function selectorsProblem(spec: AWSTargetGroupSetSpec): string | undefined {
+  for (const [i, generator] of spec.generators.entries()) {
+    for (const selector of ['clusterSelector', 'bindingSelector'] as const) {
+      const problem = labelsProblem(generator.awseks?.[selector]?.matchLabels ?? {}, `spec.generators[${i}].awseks.${selector}.matchLabels`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
 }
 
 /** The re-listing interval. */
