@@ -6,7 +6,11 @@
 // - the leader renews every retryPeriod and gives up leadership when it cannot renew within
 //   renewDeadline, the requests of a renewal included (a hung API server cannot stretch it), or at once
 //   when the lease shows another holder (it must then stop writing: the manager stops its controllers);
-// - on a clean stop the leader releases the lease so a standby takes over at once.
+// - on a clean stop the leader keeps renewing while its controllers drain, then releases the lease so a
+//   standby takes over at once (controller-runtime's ReleaseOnCancel): a pass still writing must never
+//   overlap the next leader's;
+// - every duration is measured on the monotonic clock: a wall-clock step must not stretch a deadline.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { CoreTypes } from '../api/resource.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
@@ -88,47 +92,63 @@ export class LeaderElector {
 
   private async run(callbacks: LeaderCallbacks): Promise<void> {
     while (!this.stopping()) {
-      if ((await this.tryAcquireOrRenew(this.abort.signal)) !== 'held') {
+      // A standby's round is bounded too: a request on a dead keep-alive socket must not stop it campaigning.
+      if ((await this.roundWithin(this.renewDeadlineMs, this.abort.signal)) !== 'held') {
         await sleep(this.retryPeriodMs, this.abort.signal);
         continue;
       }
       this.leading = true;
       this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
       await callbacks.onStartedLeading();
-      await this.renewUntilLost();
-      this.leading = false;
-      await callbacks.onStoppedLeading();
-      if (this.stopping()) await this.release();
-      else this.log.warn({ lease: this.options.name }, 'lost leadership');
+      await this.lead(callbacks);
     }
   }
 
-  /** Renews until stopped or lost; a renewal's requests are cut off at the renew deadline. */
-  private async renewUntilLost(): Promise<void> {
+  /** Holds the lease until it is lost, or until a stop, when the controllers drain before it is released. */
+  private async lead(callbacks: LeaderCallbacks): Promise<void> {
+    const renewing = new AbortController();
+    const renewal = this.renewUntilLost(renewing.signal);
+    const lost = await Promise.race([renewal.then(() => true), untilAborted(this.abort.signal).then(() => false)]);
+    if (lost) {
+      this.leading = false;
+      await callbacks.onStoppedLeading();
+      if (!this.stopping()) this.log.warn({ lease: this.options.name }, 'lost leadership');
+      return;
+    }
+    // Stopping: the passes in flight finish while the lease is still ours, so no standby writes beside them.
+    await callbacks.onStoppedLeading();
+    this.leading = false;
+    renewing.abort();
+    await renewal;
+    await this.release();
+  }
+
+  /** Renews until `signal` aborts or the lease is lost; a renewal's requests are cut off at the renew deadline. */
+  private async renewUntilLost(signal: AbortSignal): Promise<void> {
     // The deadline runs from the start of the last renewal that succeeded: the lease was written then.
-    let lastRenewStarted = Date.now();
-    while (!this.stopping()) {
-      await sleep(this.retryPeriodMs, this.abort.signal);
-      if (this.stopping()) return;
-      const started = Date.now();
+    let lastRenewStarted = performance.now();
+    while (!signal.aborted) {
+      await sleep(this.retryPeriodMs, signal);
+      if (signal.aborted) return;
+      const started = performance.now();
       const left = lastRenewStarted + this.renewDeadlineMs - started;
       if (left <= 0) return;
-      const round = await this.renewWithin(left);
+      const round = await this.roundWithin(left, signal);
       if (round === 'held') lastRenewStarted = started;
-      else if (round === 'taken' || Date.now() - lastRenewStarted >= this.renewDeadlineMs) return;
+      else if (round === 'taken' || performance.now() - lastRenewStarted >= this.renewDeadlineMs) return;
     }
   }
 
   /**
-   * One renewal, its requests cut off after `ms`. The deadline is a timer of our own: an
-   * AbortSignal.timeout() that only AbortSignal.any() refers to may be garbage-collected, and then it
-   * never fires.
+   * One election round, its requests cut off after `ms` or when `signal` aborts. The deadline is a timer
+   * of our own: an AbortSignal.timeout() that only AbortSignal.any() refers to may be garbage-collected,
+   * and then it never fires.
    */
-  private async renewWithin(ms: number): Promise<'held' | 'taken' | 'failed'> {
+  private async roundWithin(ms: number, signal: AbortSignal): Promise<'held' | 'taken' | 'failed'> {
     const deadline = new AbortController();
-    const timer = setTimeout(() => { deadline.abort(new Error(`lease renewal took longer than ${String(ms)} ms`)); }, ms);
+    const timer = setTimeout(() => { deadline.abort(new Error(`lease round took longer than ${String(ms)} ms`)); }, ms);
     try {
-      return await this.tryAcquireOrRenew(AbortSignal.any([this.abort.signal, deadline.signal]));
+      return await this.tryAcquireOrRenew(AbortSignal.any([signal, deadline.signal]));
     } finally {
       clearTimeout(timer);
     }
@@ -145,7 +165,7 @@ export class LeaderElector {
       return await this.takeIfPossible(lease, signal);
     } catch (err) {
       // A conflict is another candidate winning the round; an abort is our own stop: neither is news.
-      if (isConflict(err) || isAlreadyExists(err) || this.stopping()) return 'failed';
+      if (isConflict(err) || isAlreadyExists(err) || this.stopping() || signal.aborted) return 'failed';
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election round failed');
       return 'failed';
     }
@@ -167,7 +187,7 @@ export class LeaderElector {
     this.noteObserved(spec);
     const holder = spec.holderIdentity ?? '';
     const mine = holder === this.options.identity;
-    const expired = this.observed !== undefined && Date.now() - this.observed.at > this.leaseDurationMs;
+    const expired = this.observed !== undefined && performance.now() - this.observed.at > this.leaseDurationMs;
     if (!mine && holder !== '' && !expired) return 'taken';
     const now = microTime(new Date());
     const next: LeaseSpec = mine
@@ -184,7 +204,7 @@ export class LeaderElector {
 
   private noteObserved(spec: LeaseSpec): void {
     const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseTransitions]);
-    if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+    if (this.observed?.record !== record) this.observed = { record, at: performance.now() };
   }
 
   private async release(): Promise<void> {
@@ -201,4 +221,10 @@ export class LeaderElector {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not release the lease');
     }
   }
+}
+
+/** Resolves once `signal` aborts. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => { signal.addEventListener('abort', () => { resolve(); }, { once: true }); });
 }

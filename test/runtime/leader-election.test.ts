@@ -28,7 +28,7 @@ function candidate(
   identity: string,
   lease: string,
   reconciled: { by: string; name: string }[],
-  { via = client, onLostLeadership }: { via?: KubeClient; onLostLeadership?: () => void } = {},
+  { via = client, onLostLeadership, passMs = 0 }: { via?: KubeClient; onLostLeadership?: () => void; passMs?: number } = {},
 ): Manager {
   const manager = new Manager({
     client: via,
@@ -39,9 +39,11 @@ function candidate(
   manager
     .controller({
       name: 'record',
-      reconcile: ({ name }) => {
+      reconcile: async ({ name }) => {
         reconciled.push({ by: identity, name });
-        return Promise.resolve(undefined);
+        if (passMs > 0) await new Promise((r) => setTimeout(r, passMs));
+        reconciled.push({ by: identity, name: `${name} done` });
+        return undefined;
       },
     })
     .for(manager.informer<KubeObject>(CoreTypes.configMap, { namespace: ns }));
@@ -76,6 +78,51 @@ describe('leader election', () => {
     await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: standbyId, name: 'two' }); }, { timeout: 10_000 });
     expect(reconciled.slice(before).every((r) => r.by === standbyId)).toBe(true);
     await standby.stop();
+  });
+
+  it('keeps the lease while a stopping leader finishes a pass longer than the lease, and hands over after it', async () => {
+    const lease = `okra-${uniqueSuffix()}`;
+    const reconciled: { by: string; name: string }[] = [];
+    const leader = candidate('leader', lease, reconciled, { passMs: 2 * LEASE.leaseDurationMs });
+    await leader.start();
+    await vi.waitFor(() => { expect(leader.leading).toBe(true); }, { timeout: 10_000 });
+    const standby = candidate('standby', lease, reconciled);
+    await standby.start();
+    await client.create(CoreTypes.configMap, configMap('slow'));
+    await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: 'leader', name: 'slow' }); }, { timeout: 10_000 });
+
+    await leader.stop(); // SIGTERM: the pass in flight still writes for 6 s
+    await vi.waitFor(() => { expect(standby.leading).toBe(true); }, { timeout: LEASE.leaseDurationMs, interval: 50 });
+    await vi.waitFor(() => { expect(reconciled).toContainEqual({ by: 'standby', name: 'slow done' }); }, { timeout: 10_000 });
+    // Two writers never overlap: the standby's first pass starts after the old leader's last one ended.
+    const leaderDone = reconciled.findIndex((r) => r.by === 'leader' && r.name === 'slow done');
+    const standbyStart = reconciled.findIndex((r) => r.by === 'standby');
+    expect(leaderDone).toBeGreaterThanOrEqual(0);
+    expect(leaderDone).toBeLessThan(standbyStart);
+    await standby.stop();
+  });
+
+  it('a standby whose keep-alive connection went dead still takes over once the leader releases', async () => {
+    const lease = `okra-${uniqueSuffix()}`;
+    const leader = candidate('leader', lease, []);
+    await leader.start();
+    await vi.waitFor(() => { expect(leader.leading).toBe(true); }, { timeout: 10_000 });
+    const proxy = await FreezableTcpProxy.start(stack().management.server);
+    const viaProxy = new KubeClient({ ...connectionFromKubeConfig(loadKubeConfig(stack().management.kubeconfig)), server: proxy.url });
+    const standby = candidate('standby', lease, [], { via: viaProxy });
+    try {
+      await standby.start();
+      await new Promise((r) => setTimeout(r, 1000));
+      proxy.freeze(); // the standby's open socket is dead from here on
+      await new Promise((r) => setTimeout(r, 1000));
+      proxy.thaw(); // new connections work again
+      await leader.stop();
+      await vi.waitFor(() => { expect(standby.leading).toBe(true); }, { timeout: LEASE.renewDeadlineMs + 3 * LEASE.retryPeriodMs + 2000, interval: 50 });
+    } finally {
+      await standby.stop();
+      await proxy.stop();
+      viaProxy.close();
+    }
   });
 
   it('takes over from a crashed leader only after its lease expires', async () => {
