@@ -127,7 +127,7 @@ export class LeaderElector {
   private async renewUntilLost(signal: AbortSignal): Promise<void> {
     // The deadline runs from the start of the last renewal that succeeded: the lease was written then.
     let lastRenewStarted = performance.now();
-    while (!signal.aborted) {
+    for (;;) {
       await sleep(this.retryPeriodMs, signal);
       if (signal.aborted) return;
       const started = performance.now();
