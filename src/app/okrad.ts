@@ -27,6 +27,7 @@ import { BackgroundEventRecorder, KubeEventRecorder } from '../runtime/events.js
 import type { Logger } from '../runtime/log.js';
 import { Manager } from '../runtime/manager.js';
 import { Metrics } from '../runtime/metrics.js';
+import { argoRolloutsInstalled } from './argo-probe.js';
 
 /** Everything okrad can be told. */
 export interface OkradOptions {
@@ -57,16 +58,6 @@ export interface Okrad {
   readonly port: number;
   readonly ready: () => boolean;
   stop(): Promise<void>;
-}
-
-/** True when the Argo Rollouts API group is served (its CRDs are installed). */
-async function argoRolloutsInstalled(client: KubeClient): Promise<boolean> {
-  try {
-    await client.getPath('/apis/argoproj.io/v1alpha1');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Registers every controller with its adapters; returns what must be closed at shutdown. */
@@ -140,7 +131,10 @@ export async function startOkrad(opts: OkradOptions, log: Logger): Promise<Okrad
     leaderElection: opts.leaderElection ? { ...opts.leaderElection, identity } : undefined,
     onLostLeadership: opts.onLostLeadership,
   });
-  const argoRollouts = await argoRolloutsInstalled(client);
+  const argoRollouts = await argoRolloutsInstalled(client, log).catch((err: unknown) => {
+    client.close();
+    throw err;
+  });
   if (!argoRollouts) log.warn('the argoproj.io API is not served: analysis and experiment steps will report InvalidSpec until the Argo Rollouts CRDs are installed');
   const builtinAnalysis = argoRollouts && (opts.analysisEngine ?? 'builtin') === 'builtin';
   const { remote, cloudWatch, events } = registerControllers({ manager, client, metrics, log, opts, argoRollouts, builtinAnalysis });
