@@ -1,7 +1,7 @@
 // AWSApplicationLoadBalancerConfig on its own, as in the original okra: it creates its listener rule,
 // keeps it equal to the spec (priority included), refuses to touch a rule at its priority that it does
 // not own, says so on the object when an AWS write fails, and reads the rule fresh on a resync pass.
-import { CreateRuleCommand, DeleteRuleCommand, DescribeRulesCommand, ModifyRuleCommand, SetRulePrioritiesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRuleCommand, DeleteRuleCommand, DescribeRulesCommand, DescribeTagsCommand, ModifyRuleCommand, SetRulePrioritiesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import {
   AWSApplicationLoadBalancerConfigType,
@@ -135,6 +135,32 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect(await f.alb.weightsAt(10)).toBeUndefined();
     expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 70, [f.b]: 30 });
     expect(await f.status()).toMatchObject({ phase: 'Synced', ruleARN: ruleArn });
+  });
+
+  it('tags a rule it adopts from the original okra, so it stays its own without the annotation and after losing its status', async () => {
+    const f = await setup('eu-west-3');
+    const { Rules } = await f.alb.elb.send(new CreateRuleCommand({
+      ListenerArn: f.alb.listenerArn,
+      Priority: 10,
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['web.example.com'] } }],
+      Actions: [forwardAction([{ arn: f.a, weight: 100 }])],
+    }));
+    const legacyArn = Rules?.[0]?.RuleArn ?? '';
+    await f.create(10, [50, 50]);
+    const annotate = (value: string | null) => client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace: f.namespace }, { metadata: { annotations: { 'okra.mumo.co/adopt-rule': value } } });
+    await annotate('true');
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false });
+    const { TagDescriptions } = await f.alb.elb.send(new DescribeTagsCommand({ ResourceArns: [legacyArn] }));
+    expect(TagDescriptions?.[0]?.Tags).toContainEqual({ Key: 'okra.mumo.co/owner', Value: `AWSApplicationLoadBalancerConfig/${f.namespace}/web` });
+
+    // Migration done: the annotation goes; later a restore loses the status while the priority changes.
+    await annotate(null);
+    await client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace: f.namespace }, { status: null }, { subresource: 'status' });
+    await f.patchRule({ priority: 20 });
+    expect((await f.sync()).action).toEqual({ kind: 'modify', conditions: false, priority: 20, moveOnly: true });
+    expect(await f.alb.weightsAt(10)).toBeUndefined();
+    expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 50, [f.b]: 50 });
+    expect(await f.status()).toMatchObject({ phase: 'Synced', ruleARN: legacyArn });
   });
 
   it('reports a failed AWS write as Ready=False ActionFailed with the AWS message and one Warning, and rethrows', async () => {

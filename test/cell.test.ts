@@ -1,6 +1,6 @@
 // Cells end to end: the real apiserver, the controllers in a manager, and a real ALB in moto. Each test
 // has its own namespace and its own region (so its ALB and rules are its own).
-import { ModifyRuleCommand, CreateRuleCommand, DeleteRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ModifyRuleCommand, CreateRuleCommand, DeleteRuleCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CellType, type Cell, type CellStatus } from '../src/api/v1alpha1/cell.js';
 import { VersionBlocklistType, type VersionBlocklist } from '../src/api/v1alpha1/versionblocklist.js';
@@ -19,6 +19,11 @@ afterEach(async () => {
 });
 
 const canary3 = { updateStrategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: '2s' } }, { setWeight: 50 }] } } };
+
+/** Waits until a deleted Cell is gone from the API server (its finalizer, if any, done). */
+async function gone(w: CellWorld, name: string): Promise<void> {
+  await vi.waitFor(async () => { expect(await w.client.get(CellType, name, w.namespace)).toBeUndefined(); }, { timeout: 20_000, interval: 100 });
+}
 
 /** A Cell bootstrapped on blue 1.0.0, then rolling out green 2.0.0 and held at `setWeight` by an indefinite pause. */
 async function pausedOnGreen(setWeight: number): Promise<{ w: CellWorld; paused: CellStatus }> {
@@ -203,6 +208,31 @@ describe('Cell rollouts', () => {
     expect(w.eventReasons('web')).toEqual(['RuleConflict']);
   });
 
+  it('adopts an untagged rule when annotated and tags it, so it is found again after the Cell is created anew elsewhere', async () => {
+    const w = await world();
+    const blue = await w.targetGroup('blue', '1.0.0');
+    const legacy = await w.alb.elb.send(
+      new CreateRuleCommand({ ListenerArn: w.alb.listenerArn, Priority: 10, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['web.example.com'] } }], Actions: [forwardAction([{ arn: blue, weight: 100 }])] }),
+    );
+    await w.start();
+    await w.cell('web', canary3);
+    await w.waitForStatus('web', (s) => s.reason === 'RuleConflict');
+    await w.client.mergePatch(CellType, { name: 'web', namespace: w.namespace }, { metadata: { annotations: { 'okra.mumo.co/adopt-rule': 'true' } } });
+    const adopted = await w.waitForStatus('web', (s) => s.phase === 'Completed');
+    expect(adopted.ruleArn).toBe(legacy.Rules?.[0]?.RuleArn);
+    const { TagDescriptions } = await w.alb.elb.send(new DescribeTagsCommand({ ResourceArns: [adopted.ruleArn ?? ''] }));
+    expect(TagDescriptions?.[0]?.Tags).toContainEqual({ Key: 'okra.mumo.co/owner', Value: `Cell/${w.namespace}/web` });
+
+    // Without the annotation and without its status, at a new priority: the rule is still its own.
+    await w.client.delete(CellType, { name: 'web', namespace: w.namespace });
+    await gone(w, 'web');
+    await w.cell('web', { ...canary3, priority: 20 });
+    const again = await w.waitForStatus('web', (s) => s.phase === 'Completed' && s.ruleArn !== undefined);
+    expect(again.ruleArn).toBe(adopted.ruleArn);
+    await vi.waitFor(async () => { expect(await w.weights(20)).toEqual({ blue: 100 }); });
+    expect(await w.weights(10)).toBeUndefined();
+  });
+
   it('does not try to move its rule to a priority another rule holds; moves it once that priority is free', async () => {
     const w = await world({ resyncMs: 1_000 });
     const blue = await w.targetGroup('blue', '1.0.0');
@@ -312,9 +342,6 @@ describe('a listener rule that cannot be read', () => {
 });
 
 describe('deleting a Cell', () => {
-  const gone = async (w: CellWorld, name: string): Promise<void> => {
-    await vi.waitFor(async () => { expect(await w.client.get(CellType, name, w.namespace)).toBeUndefined(); }, { timeout: 20_000, interval: 100 });
-  };
 
   it('leaves its rule and the traffic where they are by default', async () => {
     const w = await world();

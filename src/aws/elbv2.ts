@@ -4,6 +4,7 @@
 // A weight write replaces only the forward action: ModifyRule replaces the whole action list, and a rule
 // okra adopted or someone edited may authenticate (authenticate-oidc/-cognito) before it forwards.
 import {
+  AddTagsCommand,
   CreateRuleCommand,
   DeleteRuleCommand,
   DescribeRulesCommand,
@@ -62,6 +63,8 @@ export interface ListenerRulesPort {
   modifyRule(ruleArn: string, input: { weights: readonly ForwardWeight[]; conditions?: readonly RuleCondition[] | undefined }): Promise<void>;
   /** Moves a rule to another priority. */
   setPriority(ruleArn: string, priority: number): Promise<void>;
+  /** Adds tags to a rule (an adopted rule gets our ownership tag), keeping its others. */
+  tagRule(ruleArn: string, tags: Record<string, string>): Promise<void>;
   /** Deletes a rule (already gone counts as success). */
   deleteRule(ruleArn: string): Promise<void>;
 }
@@ -359,6 +362,12 @@ export class SdkListenerRules implements ListenerRulesPort {
 
   async setPriority(ruleArn: string, priority: number): Promise<void> {
     await this.client.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: ruleArn, Priority: priority }] }));
+  }
+
+  async tagRule(ruleArn: string, tags: Record<string, string>): Promise<void> {
+    await this.client.send(new AddTagsCommand({ ResourceArns: [ruleArn], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    // A later tag search must see the new owner without a restart.
+    this.knownTags.delete(ruleArn);
   }
 
   async deleteRule(ruleArn: string): Promise<void> {

@@ -18,6 +18,7 @@ function fakeRules() {
     modifyRule: () => Promise.resolve(),
     setPriority: () => Promise.resolve(),
     deleteRule: () => Promise.resolve(),
+    tagRule: () => Promise.resolve(),
   };
   return { port, describes: () => describes };
 }

@@ -107,4 +107,9 @@ export class CachingListenerRules implements ListenerRulesPort {
   async deleteRule(ruleArn: string): Promise<void> {
     await this.write(ruleArn, () => this.inner.deleteRule(ruleArn));
   }
+
+  /** Tags are not cached here: nothing to drop. */
+  tagRule(ruleArn: string, tags: Record<string, string>): Promise<void> {
+    return this.inner.tagRule(ruleArn, tags);
+  }
 }

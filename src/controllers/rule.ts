@@ -10,7 +10,12 @@ import { OWNER_TAG } from './listener.js';
 /** The rule found for an object. */
 export type RuleLookup =
   | { readonly kind: 'absent' }
-  | { readonly kind: 'owned'; readonly rule: ListenerRuleState }
+  | {
+      readonly kind: 'owned';
+      readonly rule: ListenerRuleState;
+      /** Adopted without our tag yet: `claimAdoptedRule` tags it, so it is found by tag if the status is lost. */
+      readonly untagged?: true;
+    }
   | { readonly kind: 'foreign'; readonly arn: string; readonly owner?: string | undefined };
 
 /** Where to look and who we are. */
@@ -37,8 +42,18 @@ export async function findOwnedRule(rules: ListenerRulesPort, query: RuleQuery):
   const found = await rules.findRuleByPriority(query.listenerArn, query.priority);
   if (!found) return { kind: 'absent' };
   const owner = (await rules.ruleTags(found.arn))[OWNER_TAG];
-  if (owner === query.owner || (owner === undefined && query.adopt === true)) return { kind: 'owned', rule: found };
+  if (owner === query.owner) return { kind: 'owned', rule: found };
+  if (owner === undefined && query.adopt === true) return { kind: 'owned', rule: found, untagged: true };
   return { kind: 'foreign', arn: found.arn, owner };
+}
+
+/**
+ * Tags a rule adopted from the original okra as ours before anything is written to it: untagged, it could
+ * not be found again by tag (a lost status with a changed priority would create a second rule beside it,
+ * the old one still forwarding), and removing the adopt annotation would make it foreign to its owner.
+ */
+export async function claimAdoptedRule(rules: ListenerRulesPort, lookup: RuleLookup, owner: string): Promise<void> {
+  if (lookup.kind === 'owned' && lookup.untagged) await rules.tagRule(lookup.rule.arn, { [OWNER_TAG]: owner });
 }
 
 /**

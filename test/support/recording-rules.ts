@@ -64,6 +64,11 @@ export class RecordingRules implements ListenerRulesPort {
     return this.inner.deleteRule(ruleArn);
   }
 
+  async tagRule(ruleArn: string, tags: Record<string, string>): Promise<void> {
+    this.writeCount++;
+    return this.inner.tagRule(ruleArn, tags);
+  }
+
   private record(weights: readonly ForwardWeight[]): void {
     this.writeCount++;
     this.writes.push(Object.fromEntries(weights.map((w) => [w.arn, w.weight])));

@@ -16,7 +16,7 @@ import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
-import { findOwnedRule, findPriorityHolder, findTaggedRule, type PriorityHolder, type RuleLookup } from '../rule.js';
+import { claimAdoptedRule, findOwnedRule, findPriorityHolder, findTaggedRule, type PriorityHolder, type RuleLookup } from '../rule.js';
 
 /** What the controller talks to. */
 export interface AlbConfigDeps {
@@ -94,6 +94,7 @@ export async function reconcileAlbConfig(
   const holder = await findPriorityHolder(deps.rules, config.spec.listenerARN, lookup, rulePriority(config.spec.listener?.rule));
   const action = planAlbConfig(config.spec, lookup, holder);
   if (deps.dryRun) return { action };
+  await claimAdoptedRule(deps.rules, lookup, albConfigOwner(config));
   const ruleArn = await apply(deps, config, action, lookup);
   const next = albConfigStatus(config, { action, ruleArn }, deps.clock.now());
   await report(deps, config, next, albConfigEvents(config.status, next, action));

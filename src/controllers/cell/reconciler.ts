@@ -17,7 +17,7 @@ import { createMergePatch, metaTime, patchStatusIfChanged } from '../../runtime/
 import type { OwnWrites } from '../../runtime/own-writes.js';
 import { withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, rulePriority } from '../listener.js';
-import { findOwnedRule, findPriorityHolder, findTaggedRule } from '../rule.js';
+import { claimAdoptedRule, findOwnedRule, findPriorityHolder, findTaggedRule } from '../rule.js';
 import { decide } from './decide.js';
 import type { GatePort } from './gates.js';
 import { type CellAction, type Decision, type Observed, type RuleObservation, gateKey } from './model.js';
@@ -67,6 +67,7 @@ export async function reconcileCell(deps: CellDeps, req: Pick<ReconcileRequest, 
   const obs = await observe(deps, cell, req.resync === true);
   const decision = await decideWithListener(deps, cell, obs);
   if (deps.dryRun) return { decision };
+  await claimAdoptedRule(deps.rules, obs.rule, cellOwner(cell));
   const status = await applyAction(deps, cell, decision);
   await report(deps, cell, status, decision.events);
   // After the report: removing superseded gates is bookkeeping, and the status should not wait for it.
