@@ -163,6 +163,20 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect(await f.status()).toMatchObject({ phase: 'Synced', ruleARN: legacyArn });
   });
 
+  it('reports a listener it cannot read as Ready=False RuleReadFailed with one Warning, not as Synced', async () => {
+    const f = await setup('eu-west-3');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    expect(await f.status()).toMatchObject({ phase: 'Synced' });
+    const missing = f.alb.listenerArn.replace(/\/[0-9a-f]+$/, '/0123456789abcdef');
+    await client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace: f.namespace }, { spec: { listenerARN: missing } });
+    await expect(f.sync()).rejects.toThrow();
+    await expect(f.sync()).rejects.toThrow();
+    expect(await f.status()).toMatchObject({ phase: 'Error', reason: 'RuleReadFailed', message: expect.stringContaining(`could not read the listener rule on ${missing}: `) as unknown });
+    expect((await f.ready())?.status).toBe('False');
+    expect(f.warnings()).toEqual(['RuleReadFailed']);
+  });
+
   it('reports a failed AWS write as Ready=False ActionFailed with the AWS message and one Warning, and rethrows', async () => {
     const f = await setup('eu-north-1');
     await f.create(10, [70, 30]);

@@ -10,6 +10,9 @@ export const OWNER_TAG = 'okra.mumo.co/owner';
 /** Annotation that lets an object take over an existing, untagged rule at its priority (migration). */
 export const ADOPT_RULE_ANNOTATION = 'okra.mumo.co/adopt-rule';
 
+/** ALB takes at most this many target groups in one forward action. */
+export const MAX_FORWARD_TARGET_GROUPS = 5;
+
 /** The ownership tag value of an object. */
 export function ownerTag(kind: string, namespace: string | undefined, name: string | undefined): string {
   return `${kind}/${namespace ?? ''}/${name ?? ''}`;

@@ -3,7 +3,7 @@ import type { AWSApplicationLoadBalancerConfig, AWSApplicationLoadBalancerConfig
 import type { ListenerRuleState } from '../../aws/elbv2.js';
 import { ruleConditions } from '../listener.js';
 import type { PriorityHolder, RuleLookup } from '../rule.js';
-import { albConfigStatus, planAlbConfig, type AlbConfigAction } from './reconciler.js';
+import { albConfigProblem, albConfigStatus, planAlbConfig, type AlbConfigAction } from './reconciler.js';
 
 const RULE = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r1';
 const OTHER = 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:listener-rule/app/web/1/2/r2';
@@ -34,6 +34,22 @@ describe('planAlbConfig', () => {
     ['the default rule is never moved', live({ priority: 'default' }), undefined, { kind: 'none' }],
   ])('%s', (_name, lookup, holder, want) => {
     expect(planAlbConfig(spec, lookup, holder)).toEqual(want);
+  });
+});
+
+describe('albConfigProblem', () => {
+  const withTargetGroups = (targetGroups: { name: string; arn: string; weight: number }[]) => albConfigProblem({ ...spec, listener: { rule: { ...rule, forward: { targetGroups } } } });
+  const six = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({ name: n, arn: tg(n), weight: 1 }));
+  it.each<[string, { name: string; arn: string; weight: number }[], RegExp | undefined]>([
+    ['two target groups', rule.forward.targetGroups, undefined],
+    ['five target groups', six.slice(0, 5), undefined],
+    ['six target groups (ALB refuses the whole write)', six, /^spec\.listener\.rule\.forward\.targetGroups has 6 target groups; ALB allows 5/],
+    ['one target group twice', [{ name: 'a', arn: tg('a'), weight: 50 }, { name: 'a2', arn: tg('a'), weight: 50 }], /lists arn:aws:.*targetgroup\/a\/0123456789abcdef twice/],
+    ['every weight 0', [{ name: 'a', arn: tg('a'), weight: 0 }], /all have weight 0/],
+  ])('%s', (_name, targetGroups, want) => {
+    const problem = withTargetGroups(targetGroups);
+    if (want) expect(problem).toMatch(want);
+    else expect(problem).toBeUndefined();
   });
 });
 

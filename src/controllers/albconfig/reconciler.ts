@@ -15,7 +15,7 @@ import { errorMessage } from '../../runtime/errors.js';
 import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
-import { ADOPT_RULE_ANNOTATION, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
+import { ADOPT_RULE_ANNOTATION, MAX_FORWARD_TARGET_GROUPS, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { claimAdoptedRule, findOwnedRule, findPriorityHolder, findTaggedRule, type PriorityHolder, type RuleLookup } from '../rule.js';
 
 /** What the controller talks to. */
@@ -35,8 +35,16 @@ export function albConfigProblem(spec: Spec): string | undefined {
   if (!spec.listenerARN) return 'spec.listenerARN is empty';
   if (ruleConditions(spec.listener?.rule).length === 0) return 'spec.listener.rule needs at least one condition (ALB does not accept a rule without conditions)';
   if (!spec.listener?.rule?.forward?.targetGroups?.length) return 'spec.listener.rule.forward.targetGroups is empty';
-  if (spec.listener.rule.forward.targetGroups.every((t) => t.weight === 0)) return 'spec.listener.rule.forward.targetGroups all have weight 0';
-  return undefined;
+  return forwardProblem(spec.listener.rule.forward.targetGroups);
+}
+
+/** Why ALB would refuse the forward action, found before any write (moto accepts what AWS refuses). */
+function forwardProblem(targetGroups: readonly { arn: string; weight: number }[]): string | undefined {
+  const field = 'spec.listener.rule.forward.targetGroups';
+  if (targetGroups.every((t) => t.weight === 0)) return `${field} all have weight 0`;
+  if (targetGroups.length > MAX_FORWARD_TARGET_GROUPS) return `${field} has ${targetGroups.length} target groups; ALB allows ${MAX_FORWARD_TARGET_GROUPS} in one forward action`;
+  const twice = targetGroups.find((t, i) => targetGroups.findIndex((u) => u.arn === t.arn) !== i);
+  return twice ? `${field} lists ${twice.arn} twice; ALB allows each target group once` : undefined;
 }
 
 /**
@@ -90,8 +98,7 @@ export async function reconcileAlbConfig(
   const problem = parsed.success ? albConfigProblem(parsed.data.spec) : zodProblem(parsed.error.issues);
   if (problem || !parsed.success) return rejectSpec(deps, { type, obj: raw, message: problem ?? 'invalid', now: deps.clock.now() });
   const config = parsed.data;
-  const lookup = await withTaggedRule(deps.rules, config, await observeRule(deps.rules, config, req.resync === true));
-  const holder = await findPriorityHolder(deps.rules, config.spec.listenerARN, lookup, rulePriority(config.spec.listener?.rule));
+  const { lookup, holder } = await observe(deps.rules, config, req.resync === true).catch((err: unknown) => ruleReadFailed(deps, config, err));
   const action = planAlbConfig(config.spec, lookup, holder);
   if (deps.dryRun) return { action };
   await claimAdoptedRule(deps.rules, lookup, albConfigOwner(config));
@@ -99,6 +106,30 @@ export async function reconcileAlbConfig(
   const next = albConfigStatus(config, { action, ruleArn }, deps.clock.now());
   await report(deps, config, next, albConfigEvents(config.status, next, action));
   return { action };
+}
+
+/** The rule, and the rule holding the priority ours must move to (if any). */
+async function observe(rules: ListenerRulesPort, config: AWSApplicationLoadBalancerConfig, resync: boolean): Promise<{ lookup: RuleLookup; holder: PriorityHolder | undefined }> {
+  const lookup = await withTaggedRule(rules, config, await observeRule(rules, config, resync));
+  return { lookup, holder: await findPriorityHolder(rules, config.spec.listenerARN, lookup, rulePriority(config.spec.listener?.rule)) };
+}
+
+/**
+ * The rule could not be read (a listener ARN that does not exist, access denied, throttling): say so on
+ * the object, with one Warning per new cause, then fail the pass so it is retried with backoff. Without
+ * this the object kept showing Synced while nothing was managed.
+ */
+async function ruleReadFailed(deps: AlbConfigDeps, config: AWSApplicationLoadBalancerConfig, err: unknown): Promise<never> {
+  if (deps.dryRun) throw err;
+  const message = `could not read the listener rule on ${config.spec.listenerARN}: ${errorMessage(err)}`;
+  if (config.status?.message !== message) {
+    const now = deps.clock.now();
+    const conditions = setCondition(config.status?.conditions, { type: 'Ready', status: 'False', reason: 'RuleReadFailed', message }, now, config.metadata.generation);
+    const failed: Status = { ...config.status, phase: 'Error', reason: 'RuleReadFailed', message, conditions };
+    // The AWS error is what the controller must back off on and log; a failed status write must not replace it.
+    await report(deps, config, failed, [{ type: 'Warning', reason: 'RuleReadFailed', message }]).catch(() => undefined);
+  }
+  throw err;
 }
 
 /** Finds the rule; a resync pass describes it in AWS, since a hand edit is what the resync exists to catch. */

@@ -13,7 +13,7 @@ import semver from 'semver';
 import type { CellStatus } from '../../api/v1alpha1/cell.js';
 import type { ForwardWeight } from '../../aws/elbv2.js';
 import type { EventInput } from '../../runtime/events.js';
-import { ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
+import { MAX_FORWARD_TARGET_GROUPS, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
 import { dnsName } from '../names.js';
 import { ruleOfListener, type PriorityHolder } from '../rule.js';
 import { type CellAction, type Decision, type GateState, type Observed, attemptId, backgroundRunNamed, gateFor, gateKey, gateName, previousStatus, targetGroupsHash } from './model.js';
@@ -21,8 +21,6 @@ import { phaseContext, withPhase, type Phase, type PhaseInput } from './phase.js
 import { canaryWeightAt, gateKindOf, pauseDuration, stepKind, stepsHash, stepsOf, stepsProblem } from './steps.js';
 import { blocked, compareVersions, splitWeights, versionsDescending, type VersionedTargetGroup, type WeightedTargetGroup } from './targets.js';
 
-/** ALB accepts at most this many target groups in one forward action. */
-export const MAX_FORWARD_TARGET_GROUPS = 5;
 /** How long a written weight may take to show up in DescribeRules before it is written again. */
 export const READ_BACK_GRACE_MS = 10_000;
 /** How soon to look again while waiting for read-back. */
