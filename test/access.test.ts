@@ -70,6 +70,9 @@ describe('workload cluster access from an Argo CD cluster Secret', () => {
     expect(() => parseClusterSecret({ metadata: { name: 'x', namespace: 'argocd' }, data: { server: b64('https://a'), config: b64('{') } })).toThrow(
       /data\.config is not valid JSON/,
     );
+    // Fields Argo CD honours and okra does not are named, not ignored.
+    expect(() => parseClusterSecret(clusterSecret({ bearerToken: 't', proxyUrl: 'http://proxy.internal:3128' }))).toThrow(/data\.config: proxyUrl is not supported by okra/);
+    expect(() => parseClusterSecret(clusterSecret({ awsAuthConfig: { clusterName: 'c', profile: 'prod' } }))).toThrow(/data\.config: awsAuthConfig\.profile is not supported by okra/);
   });
 
   it('uses a bearer token, verifying the apiserver against caData', async () => {

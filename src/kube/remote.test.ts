@@ -1,8 +1,11 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CoreTypes } from '../api/resource.js';
-import { RemoteClusters, type ClusterSecret } from './remote.js';
+import { connectionFromClusterSecret, RemoteClusters, type ClusterSecret } from './remote.js';
 
 const cluster = (name: string): ClusterSecret => ({
   key: `argocd/${name}`,
@@ -60,5 +63,39 @@ describe('RemoteClusters', () => {
     remote.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('exec credential plugins', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'okra-exec-'));
+  const plugin = (name: string, body: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, `#!/bin/sh\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const headers = (command: string) =>
+    connectionFromClusterSecret(
+      { ...cluster('exec'), config: { execProviderConfig: { command, args: ['--client-secret', 'SECRET-ARG-123'], apiVersion: 'client.authentication.k8s.io/v1beta1' } } },
+      { eksTokens: { token: () => Promise.resolve('t') } },
+    ).authHeaders();
+
+  it('sends the token the plugin prints', async () => {
+    const ok = plugin('ok.sh', `echo '{"kind":"ExecCredential","status":{"token":"tok-1"}}'`);
+    expect(await headers(ok)).toEqual({ Authorization: 'Bearer tok-1' });
+  });
+
+  it.each([
+    ['fails', 'echo oops >&2; exit 3', /^exec plugin .*fails\.sh failed with exit code 3$/],
+    ['prints a token that is not JSON', 'echo "SECRET-TOKEN-456"', /^exec plugin .*prints\.sh did not print an ExecCredential \(its output is not JSON\)$/],
+  ])('names the plugin, never its arguments or output, when it %s', async (what, body, message) => {
+    const path = plugin(`${what.split(' ')[0] ?? 'x'}.sh`, body);
+    const err = await headers(path).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(message);
+    expect(err?.message).not.toMatch(/SECRET/);
+  });
+
+  it('says when the plugin cannot be run', async () => {
+    await expect(headers(join(dir, 'missing.sh'))).rejects.toThrow(/^exec plugin .*missing\.sh could not run: ENOENT$/);
   });
 });

@@ -66,7 +66,19 @@ function parseConfig(raw: string | undefined, where: string): ClusterConfig {
   }
   const parsed = ClusterConfigSchema.safeParse(json);
   if (!parsed.success) throw new InvalidClusterSecretError(`${where}: data.config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const unsupported = unsupportedField(parsed.data);
+  if (unsupported) throw new InvalidClusterSecretError(`${where}: data.config: ${unsupported}`);
   return parsed.data;
+}
+
+/**
+ * Fields Argo CD honours that okra does not. Ignored, they would fail later with a message that hides the
+ * cause (a proxied cluster "unreachable", a profile's cluster "unauthorized" with okra's own identity).
+ */
+function unsupportedField(config: ClusterConfig): string | undefined {
+  if (config.proxyUrl) return 'proxyUrl is not supported by okra; reach the cluster without a proxy';
+  if (config.awsAuthConfig?.profile) return 'awsAuthConfig.profile is not supported by okra, which signs EKS tokens with its own credentials (IRSA); use awsAuthConfig.roleARN';
+  return undefined;
 }
 
 /** What building a connection may need. */
@@ -139,13 +151,37 @@ function execCredentialSource(exec: ExecConfig, baseEnv: NodeJS.ProcessEnv): () 
       ...exec.env,
       KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } }),
     };
-    const { stdout } = await execFileAsync(exec.command ?? '', exec.args ?? [], { env, timeout: 30_000 });
-    const status = (JSON.parse(stdout) as { status?: { token?: string; expirationTimestamp?: string } }).status;
+    const status = parseExecCredential(exec.command ?? '', await runPlugin(exec.command ?? '', exec.args ?? [], env));
     if (!status?.token) throw new Error(`exec plugin ${exec.command ?? ''} returned no token`);
     const expiresAt = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Date.now() + 5 * 60_000;
     cached = { token: status.token, expiresAt };
     return { Authorization: `Bearer ${status.token}` };
   };
+}
+
+/**
+ * Runs an exec credential plugin. Its failure is told as client-go tells it (command and exit code): Node's
+ * own message repeats the arguments, which may carry a secret (`--client-secret …`), and this message
+ * reaches status and Events.
+ */
+async function runPlugin(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    return (await execFileAsync(command, [...args], { env, timeout: 30_000 })).stdout;
+  } catch (err) {
+    const { code, killed, signal } = err as { code?: number | string; killed?: boolean; signal?: string };
+    if (killed === true) throw new Error(`exec plugin ${command} did not finish within 30 s`);
+    if (typeof code === 'number') throw new Error(`exec plugin ${command} failed with exit code ${String(code)}`);
+    throw new Error(`exec plugin ${command} could not run: ${typeof code === 'string' ? code : (signal ?? 'unknown error')}`);
+  }
+}
+
+/** The status of an ExecCredential; the output is never quoted back, since it holds the token. */
+function parseExecCredential(command: string, stdout: string): { token?: string; expirationTimestamp?: string } | undefined {
+  try {
+    return (JSON.parse(stdout) as { status?: { token?: string; expirationTimestamp?: string } }).status;
+  } catch {
+    throw new Error(`exec plugin ${command} did not print an ExecCredential (its output is not JSON)`);
+  }
 }
 
 /** Longer than any request's deadline (30 s), so a replaced client's requests in flight finish first. */

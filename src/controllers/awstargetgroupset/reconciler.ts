@@ -17,7 +17,7 @@ import {
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isForbidden, isInvalid, KubeApiError } from '../../kube/errors.js';
 import type { Informer } from '../../kube/informer.js';
-import { parseClusterSecret, type RemoteClusters, type SecretObject } from '../../kube/remote.js';
+import { InvalidClusterSecretError, parseClusterSecret, type RemoteClusters, type SecretObject } from '../../kube/remote.js';
 import type { KeyedBackoff } from '../../runtime/backoff.js';
 import type { Clock } from '../../runtime/clock.js';
 import { settleLimit } from '../../runtime/concurrency.js';
@@ -190,6 +190,7 @@ export function describeClusterError(err: unknown): string {
   if (err instanceof KubeApiError && err.status === 401) return 'unauthorized: the cluster rejected our credentials';
   if (err instanceof KubeApiError && err.status === 403) return `forbidden: ${err.message}`;
   if (err instanceof KubeApiError && err.status === 404) return 'TargetGroupBinding API not found: is the AWS Load Balancer Controller installed?';
+  if (err instanceof InvalidClusterSecretError) return `invalid cluster Secret: ${errorMessage(err)}`;
   return `unreachable: ${errorMessage(err)}`;
 }
 
