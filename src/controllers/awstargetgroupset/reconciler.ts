@@ -253,10 +253,15 @@ export function failedWriteLines(writes: Pick<Writes, 'failedApplies' | 'failedD
 }
 
 /** Ready: unreachable clusters first, then writes the API server refused, else how much is in sync. */
+const NO_CLUSTERS_MESSAGE = `0 clusters: no Secret labelled ${ARGOCD_SECRET_TYPE_LABEL}=${ARGOCD_SECRET_TYPE_CLUSTER} in this namespace matches a generator's clusterSelector`;
+
 function readyCondition(plan: TargetGroupPlan, failedWrites: readonly string[]): Omit<Condition, 'lastTransitionTime'> {
   const failing = plan.clusters.filter((c) => c.error !== undefined);
   const problems = [...failing.map((c) => `${c.name}: ${c.error ?? ''}`), ...failedWrites];
   if (problems.length > 0) return { type: 'Ready', status: 'False', reason: failing.length > 0 ? 'ClusterUnreachable' : 'WriteFailed', message: problems.join('; ') };
+  // The original okra selected any Secret; okra reads only Argo CD cluster Secrets, so a migrated set
+  // whose Secrets lack that label must say why it sees nothing.
+  if (plan.clusters.length === 0) return { type: 'Ready', status: 'True', reason: 'NoClusters', message: NO_CLUSTERS_MESSAGE };
   const total = plan.clusters.reduce((n, c) => n + c.targetGroups, 0);
   return { type: 'Ready', status: 'True', reason: 'Synced', message: `${plan.clusters.length} cluster(s), ${total} target group(s)` };
 }
