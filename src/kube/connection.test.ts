@@ -84,4 +84,21 @@ describe('connectionFromKubeConfig', () => {
     expect(await conn.authHeaders()).toEqual({ Authorization: 'Bearer token-1' });
     expect(await conn.authHeaders()).toEqual({ Authorization: 'Bearer token-2' });
   });
+
+  it('sends basic auth as an Authorization header', async () => {
+    const conn = connectionFromKubeConfig(kubeConfig({ username: 'admin', password: 's3cret' }));
+    expect(await conn.authHeaders()).toEqual({ Authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` });
+  });
+
+  it('refuses, by name, a client certificate an exec plugin hands out (it would be dropped and requests sent anonymous)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'okra-conn-'));
+    const plugin = join(dir, 'cert-plugin.sh');
+    const pem = (kind: string) => `-----BEGIN ${kind}-----\nAAAA\n-----END ${kind}-----\n`;
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { clientCertificateData: pem('CERTIFICATE'), clientKeyData: pem('PRIVATE KEY') } };
+    writeFileSync(join(dir, 'credential.json'), JSON.stringify(credential));
+    writeFileSync(plugin, `#!/bin/sh\ncat "${join(dir, 'credential.json')}"\n`);
+    chmodSync(plugin, 0o755);
+    const conn = connectionFromKubeConfig(kubeConfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }));
+    await expect(conn.authHeaders()).rejects.toThrow('the exec plugin of user "u" returned a client certificate; okra supports exec plugins that return a token');
+  });
 });

@@ -72,7 +72,16 @@ function noClusterMessage(kc: KubeConfig): string {
 async function headersFrom(kc: KubeConfig): Promise<Record<string, string>> {
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
-  return flattenHeaders(opts.headers);
+  // The agent's TLS material is read once from the kubeconfig; a certificate an exec plugin hands out
+  // (tsh, for example) would be dropped and every request sent anonymous, so it is refused by name.
+  const user = kc.getCurrentUser();
+  if (user?.exec !== undefined && opts.cert !== undefined && !user.certData && !user.certFile) {
+    throw new Error(`the exec plugin of user ${JSON.stringify(user.name)} returned a client certificate; okra supports exec plugins that return a token`);
+  }
+  const headers = flattenHeaders(opts.headers);
+  // Basic auth comes back as the request's auth option, not as a header.
+  if (typeof opts.auth === 'string' && headers.Authorization === undefined) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  return headers;
 }
 
 /**
