@@ -39,7 +39,7 @@ async function setup(region: string, rules: ListenerRulesPort = new SdkListenerR
   const patchRule = (rule: Record<string, unknown>) => client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace }, { spec: { listener: { rule } } });
   const warnings = () => events.events.filter((e) => e.type === 'Warning').map((e) => e.reason);
   const ready = async () => (await status())?.conditions?.find((c) => c.type === 'Ready');
-  return { namespace, alb, a, b, create, sync, status, patchRule, warnings, ready };
+  return { namespace, alb, a, b, events, create, sync, status, patchRule, warnings, ready };
 }
 
 describe('AWSApplicationLoadBalancerConfig', () => {
@@ -161,6 +161,23 @@ describe('AWSApplicationLoadBalancerConfig', () => {
     expect(await f.alb.weightsAt(10)).toBeUndefined();
     expect(await f.alb.weightsAt(20)).toEqual({ [f.a]: 50, [f.b]: 50 });
     expect(await f.status()).toMatchObject({ phase: 'Synced', ruleARN: legacyArn });
+  });
+
+  it('moved to another listener, makes its rule there and names the one it left behind in a Warning', async () => {
+    const f = await setup('eu-west-3');
+    await f.create(10, [70, 30]);
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    const old = (await f.status())?.ruleARN ?? '';
+    const other = await f.alb.listener(8080);
+    await client.mergePatch(AWSApplicationLoadBalancerConfigType, { name: 'web', namespace: f.namespace }, { spec: { listenerARN: other } });
+    expect((await f.sync()).action).toEqual({ kind: 'create' });
+    expect((await f.status())?.ruleARN).not.toBe(old);
+    expect(await f.alb.weightsAt(10, other)).toEqual({ [f.a]: 70, [f.b]: 30 });
+    expect(await f.alb.weightsAt(10)).toEqual({ [f.a]: 70, [f.b]: 30 });
+    expect(f.warnings()).toEqual(['ListenerChanged']);
+    expect(f.events.events.find((e) => e.reason === 'ListenerChanged')?.message).toContain(`the rule ${old} on the previous listener is left as it is`);
+    expect((await f.sync()).action).toEqual({ kind: 'none' });
+    expect(f.warnings()).toEqual(['ListenerChanged']);
   });
 
   it('reports a listener it cannot read as Ready=False RuleReadFailed with one Warning, not as Synced', async () => {

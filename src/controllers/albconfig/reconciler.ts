@@ -16,7 +16,7 @@ import type { EventInput, EventRecorder } from '../../runtime/events.js';
 import { createMergePatch, metaTime, patchStatusIfChanged, setCondition } from '../../runtime/status.js';
 import { rejectSpec, withKind, zodProblem } from '../common.js';
 import { ADOPT_RULE_ANNOTATION, MAX_FORWARD_TARGET_GROUPS, OWNER_TAG, ownerTag, ruleConditions, rulePriority, sameConditions, sameWeights } from '../listener.js';
-import { claimAdoptedRule, findOwnedRule, findPriorityHolder, findTaggedRule, type PriorityHolder, type RuleLookup } from '../rule.js';
+import { claimAdoptedRule, findOwnedRule, findPriorityHolder, findTaggedRule, ruleOfListener, type PriorityHolder, type RuleLookup } from '../rule.js';
 
 /** What the controller talks to. */
 export interface AlbConfigDeps {
@@ -104,7 +104,7 @@ export async function reconcileAlbConfig(
   await claimAdoptedRule(deps.rules, lookup, albConfigOwner(config));
   const ruleArn = await apply(deps, config, action, lookup);
   const next = albConfigStatus(config, { action, ruleArn }, deps.clock.now());
-  await report(deps, config, next, albConfigEvents(config.status, next, action));
+  await report(deps, config, next, [...albConfigEvents(config.status, next, action), ...listenerChangedEvents(config, next)]);
   return { action };
 }
 
@@ -249,6 +249,18 @@ function albConfigEvents(previous: Status | undefined, next: Status, action: Alb
   if (action.kind === 'modify') return [{ type: 'Normal', reason: 'RuleUpdated', message: updateMessage(arn, action) }];
   if (action.kind === 'conflict' && previous?.reason !== next.reason) return [{ type: 'Warning', reason: next.reason ?? 'RuleConflict', message: next.message ?? '' }];
   return [];
+}
+
+/**
+ * The object's rule is now one on a new listener: the rule on the previous one is left as it is (deleting
+ * it could cut traffic still sent to that load balancer), and its ARN leaves status with this pass, so
+ * the Event names it, as the Cell's does.
+ */
+function listenerChangedEvents(config: AWSApplicationLoadBalancerConfig, next: Status): EventInput[] {
+  const before = config.status?.ruleARN;
+  if (!before || !next.ruleARN || before === next.ruleARN || ruleOfListener(before, config.spec.listenerARN)) return [];
+  const message = `listenerARN changed to ${config.spec.listenerARN}: the rule ${before} on the previous listener is left as it is and okra no longer manages it; delete it once no traffic needs it`;
+  return [{ type: 'Warning', reason: 'ListenerChanged', message }];
 }
 
 function updateMessage(arn: string, action: Extract<AlbConfigAction, { kind: 'modify' }>): string {
