@@ -1,5 +1,6 @@
-// An informer behind a proxy that answers every watch with an empty 200 and closes it (something a real
-// API server never does, so a small local server plays the proxy): the informer must back off, not spin.
+// An informer against answers a real API server gives rarely or never, played by a small local server: a
+// proxy answering every watch with an empty 200, and watches that keep answering 410 after fresh lists.
+// The informer must back off, not spin.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +41,31 @@ describe('Informer', () => {
     // 100 + 200 + 400 + 400 ms of backoff fit in the second: at most five watches, not hundreds.
     expect(watches).toBeGreaterThanOrEqual(2);
     expect(watches).toBeLessThanOrEqual(5);
+  });
+
+  it('relists at once after a 410, but backs off when every watch after a fresh list answers 410', async () => {
+    let lists = 0;
+    const gone = createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.includes('watch=true')) {
+        res.statusCode = 410;
+        res.end(JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' }));
+        return;
+      }
+      lists++;
+      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: String(lists) }, items: [] }));
+    });
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const client = new KubeClient({ server: `http://127.0.0.1:${String((gone.address() as AddressInfo).port)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
+    const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
+    informer.start();
+    await informer.waitForSync();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await informer.stop();
+    client.close();
+    await new Promise((resolve) => gone.close(resolve));
+    // The first list, one relist at once, then 100 + 200 + 400 ms of backoff: a handful, not hundreds.
+    expect(lists).toBeGreaterThanOrEqual(3);
+    expect(lists).toBeLessThanOrEqual(6);
   });
 });

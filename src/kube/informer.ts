@@ -48,6 +48,13 @@ export function parseKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** The retry state of one informer's list/watch loop. */
+interface Pace {
+  backoffMs: number;
+  /** 410 answers since the last watch that ended normally. */
+  goneInARow: number;
+}
+
 /** A cache of one resource type, fed by list + watch. */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
@@ -133,28 +140,43 @@ export class Informer<T extends KubeObject> {
   }
 
   private async run(): Promise<void> {
-    let backoff = this.options.minBackoffMs ?? 500;
+    const pace: Pace = { backoffMs: this.minBackoffMs(), goneInARow: 0 };
     while (!this.isStopped()) {
       try {
         if (this.resourceVersion === '') await this.relist();
         if (await this.watchOnce()) {
-          backoff = this.options.minBackoffMs ?? 500;
+          pace.backoffMs = this.minBackoffMs();
+          pace.goneInARow = 0;
         } else {
           // Ended at once with nothing (a proxy closing the stream): back off rather than reconnect in a loop.
-          await sleep(backoff, this.abort.signal);
-          backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 30_000);
+          await this.backOff(pace);
         }
       } catch (err) {
         if (this.isStopped()) break;
-        if (isGone(err)) {
-          this.resourceVersion = '';
-          continue;
-        }
-        this.log.warn({ err: describe(err), resource: this.type.plural, retryInMs: backoff }, 'list/watch failed, retrying');
-        await sleep(backoff, this.abort.signal);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 30_000);
+        await this.afterFailure(err, pace);
       }
     }
+  }
+
+  private async afterFailure(err: unknown, pace: Pace): Promise<void> {
+    if (isGone(err)) {
+      this.resourceVersion = '';
+      // One relist at once is the answer to a compacted resourceVersion; a watch that keeps answering 410
+      // after fresh lists must not turn into a loop of full LISTs (client-go backs off here too).
+      if (pace.goneInARow++ > 0) await this.backOff(pace);
+      return;
+    }
+    this.log.warn({ err: describe(err), resource: this.type.plural, retryInMs: pace.backoffMs }, 'list/watch failed, retrying');
+    await this.backOff(pace);
+  }
+
+  private async backOff(pace: Pace): Promise<void> {
+    await sleep(pace.backoffMs, this.abort.signal);
+    pace.backoffMs = Math.min(pace.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+  }
+
+  private minBackoffMs(): number {
+    return this.options.minBackoffMs ?? 500;
   }
 
   // A method, not the field, so the compiler does not assume the flag cannot change across awaits.
