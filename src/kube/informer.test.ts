@@ -29,15 +29,20 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/** Runs a ConfigMap informer against the local server for a second after its first list (backoff 100–400 ms). */
+async function runInformerForASecond(serverPort: number): Promise<void> {
+  const client = new KubeClient({ server: `http://127.0.0.1:${String(serverPort)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
+  const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
+  informer.start();
+  await informer.waitForSync();
+  await new Promise((r) => setTimeout(r, 1_000));
+  await informer.stop();
+  client.close();
+}
+
 describe('Informer', () => {
   it('backs off from watches that end at once with nothing, instead of reopening them in a loop', async () => {
-    const client = new KubeClient({ server: `http://127.0.0.1:${String(port)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
-    const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
-    informer.start();
-    await informer.waitForSync();
-    await new Promise((r) => setTimeout(r, 1_000));
-    await informer.stop();
-    client.close();
+    await runInformerForASecond(port);
     // 100 + 200 + 400 + 400 ms of backoff fit in the second: at most five watches, not hundreds.
     expect(watches).toBeGreaterThanOrEqual(2);
     expect(watches).toBeLessThanOrEqual(5);
@@ -56,13 +61,7 @@ describe('Informer', () => {
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: String(lists) }, items: [] }));
     });
     await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
-    const client = new KubeClient({ server: `http://127.0.0.1:${String((gone.address() as AddressInfo).port)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
-    const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
-    informer.start();
-    await informer.waitForSync();
-    await new Promise((r) => setTimeout(r, 1_000));
-    await informer.stop();
-    client.close();
+    await runInformerForASecond((gone.address() as AddressInfo).port);
     await new Promise((resolve) => gone.close(resolve));
     // The first list, one relist at once, then 100 + 200 + 400 ms of backoff: a handful, not hundreds.
     expect(lists).toBeGreaterThanOrEqual(3);
