@@ -45,7 +45,7 @@ const LEASE = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500
 afterEach(() => { vi.restoreAllMocks(); });
 
 describe('LeaderElector', () => {
-  it('stands down within the renew deadline of its last renewal even when the wall clock steps back', async () => {
+  it('stands down before a standby could take the lease even when the wall clock steps back', async () => {
     const leases = new MemoryLeases();
     const realNow = Date.now.bind(Date);
     let offset = 0;
@@ -63,4 +63,25 @@ describe('LeaderElector', () => {
     // A standby that can reach the API server takes the lease one lease duration after the last renewal.
     expect(stoppedAt - partitionedAt).toBeLessThan(LEASE.leaseDurationMs);
   }, 30_000);
+
+  it('tells the owner at once when the lease is lost while a stop drains, before the drain ends', async () => {
+    const leases = new MemoryLeases();
+    const elector = new LeaderElector(leases as unknown as KubeClient, { namespace: 'ns', name: 'okra', identity: 'me', ...LEASE }, silentLogger());
+    const log: string[] = [];
+    const at = (what: string) => () => { log.push(what); };
+    elector.start({
+      onStartedLeading: at('started'),
+      onStoppedLeading: () => new Promise<void>((resolve) => { setTimeout(() => { log.push('drained'); resolve(); }, 2 * LEASE.leaseDurationMs); }),
+      onLost: at('lost'),
+    });
+    await vi.waitFor(() => { expect(elector.isLeader).toBe(true); });
+    const stopping = elector.stop();
+    leases.down = true; // a partition while the passes in flight finish
+    const downAt = performance.now();
+    await vi.waitFor(() => { expect(log).toContain('lost'); }, { timeout: 10_000, interval: 20 });
+    // Before a standby could take the lease (one lease duration after the last renewal).
+    expect(performance.now() - downAt).toBeLessThan(LEASE.leaseDurationMs);
+    await stopping;
+    expect(log).toEqual(['started', 'lost', 'drained']);
+  }, 20_000);
 });

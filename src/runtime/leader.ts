@@ -31,7 +31,13 @@ export interface LeaderElectionOptions {
 /** Callbacks for leadership changes. */
 export interface LeaderCallbacks {
   onStartedLeading(): void | Promise<void>;
+  /** Leading ended: the controllers must stop (their passes in flight finish). */
   onStoppedLeading(): void | Promise<void>;
+  /**
+   * The lease was lost (not released): another candidate may lead soon, so a pass still writing must end
+   * now. Called while leading, before onStoppedLeading, and also when it happens while a stop drains.
+   */
+  onLost?(): void | Promise<void>;
 }
 
 interface LeaseSpec {
@@ -110,13 +116,20 @@ export class LeaderElector {
     const renewal = this.renewUntilLost(renewing.signal);
     const lost = await Promise.race([renewal.then(() => true), untilAborted(this.abort.signal).then(() => false)]);
     if (lost) {
+      this.log.warn({ lease: this.options.name }, 'lost leadership');
+      await callbacks.onLost?.();
       this.leading = false;
       await callbacks.onStoppedLeading();
-      if (!this.stopping()) this.log.warn({ lease: this.options.name }, 'lost leadership');
       return;
     }
     // Stopping: the passes in flight finish while the lease is still ours, so no standby writes beside them.
-    await callbacks.onStoppedLeading();
+    // Should the lease be lost meanwhile (a partition), the owner hears of it at once, as when leading.
+    const drained = Promise.resolve(callbacks.onStoppedLeading());
+    if (await Promise.race([renewal.then(() => true), drained.then(() => false)])) {
+      this.log.warn({ lease: this.options.name }, 'lost leadership while stopping');
+      await callbacks.onLost?.();
+    }
+    await drained;
     this.leading = false;
     renewing.abort();
     await renewal;

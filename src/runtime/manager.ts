@@ -83,12 +83,10 @@ export class Manager {
     this.elector = new LeaderElector(this.options.client, election, this.options.log.child({ component: 'leader' }));
     this.elector.start({
       onStartedLeading: () => { this.startControllers(); },
-      onStoppedLeading: async () => {
-        // Lost (not stopping): tell the owner first, as controller-runtime does, so a process that exits
-        // on it does so before any in-flight pass can write beside the new leader.
-        if (this.started) this.options.onLostLeadership?.();
-        await this.stopControllers();
-      },
+      // Lost (while leading, or while a stop drains): tell the owner first, as controller-runtime does, so a
+      // process that exits on it does so before any in-flight pass can write beside the new leader.
+      onLost: () => { this.options.onLostLeadership?.(); },
+      onStoppedLeading: () => this.stopControllers(),
     });
   }
 
