@@ -29,10 +29,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Runs a ConfigMap informer against the local server for a second after its first list (backoff 100–400 ms). */
-async function runInformerForASecond(serverPort: number): Promise<void> {
+/** Runs a ConfigMap informer against the local server for a second after its first list. */
+async function runInformerForASecond(serverPort: number, backoff = { minBackoffMs: 100, maxBackoffMs: 400 }): Promise<void> {
   const client = new KubeClient({ server: `http://127.0.0.1:${String(serverPort)}`, tls: {}, authHeaders: () => Promise.resolve({}), name: 'test' });
-  const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', minBackoffMs: 100, maxBackoffMs: 400 }, silentLogger());
+  const informer = new Informer<KubeObject>(client, CoreTypes.configMap, { namespace: 'default', ...backoff }, silentLogger());
   informer.start();
   await informer.waitForSync();
   await new Promise((r) => setTimeout(r, 1_000));
@@ -49,7 +49,7 @@ describe('Informer', () => {
   });
 
   it('relists at once after a 410, but backs off when every watch after a fresh list answers 410', async () => {
-    let lists = 0;
+    const lists: number[] = [];
     const gone = createServer((req, res) => {
       res.setHeader('Content-Type', 'application/json');
       if (req.url?.includes('watch=true')) {
@@ -57,14 +57,17 @@ describe('Informer', () => {
         res.end(JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' }));
         return;
       }
-      lists++;
-      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: String(lists) }, items: [] }));
+      lists.push(performance.now());
+      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: String(lists.length) }, items: [] }));
     });
     await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
-    await runInformerForASecond((gone.address() as AddressInfo).port);
+    await runInformerForASecond((gone.address() as AddressInfo).port, { minBackoffMs: 250, maxBackoffMs: 500 });
     await new Promise((resolve) => gone.close(resolve));
-    // The first list, one relist at once, then 100 + 200 + 400 ms of backoff: a handful, not hundreds.
-    expect(lists).toBeGreaterThanOrEqual(3);
-    expect(lists).toBeLessThanOrEqual(6);
+    // The first list, one relist at once, then 250 + 500 ms of backoff: a handful, not hundreds.
+    expect(lists.length).toBeGreaterThanOrEqual(3);
+    expect(lists.length).toBeLessThanOrEqual(5);
+    const [first = 0, second = 0, third = 0] = lists;
+    expect(second - first).toBeLessThan(250);
+    expect(third - second).toBeGreaterThanOrEqual(250);
   });
 });
